@@ -1,0 +1,209 @@
+package dev.vigil.ingest;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What an input record looks like: the entity-key field, the optional timestamp field and the
+ * feature fields in model order. Immutable and validated on construction.
+ *
+ * <p>Features are encoded as one {@code double} per feature in spec order (see {@link #categoryIndex}):
+ * numeric values as they are, categorical and boolean values as the index of their category,
+ * and a missing value as {@code NaN}.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record FeatureSpec(
+        @JsonProperty("entityKey") String entityKey,
+        @JsonProperty("timestamp") String timestamp,
+        @JsonProperty("features") List<Feature> features) {
+
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** One feature field. {@code categories} is required for categorical features and fixed for booleans. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Feature(
+            @JsonProperty("name") String name,
+            @JsonProperty("type") FeatureType type,
+            @JsonProperty("optional") boolean optional,
+            @JsonProperty("categories") List<String> categories) {
+
+        public Feature {
+            if (name == null || name.isBlank()) {
+                throw new InvalidFeatureSpecException("every feature needs a non-empty \"name\"");
+            }
+            if (type == null) {
+                throw new InvalidFeatureSpecException("feature '" + name + "' needs a \"type\" (numeric, categorical or boolean)");
+            }
+            switch (type) {
+                case NUMERIC -> {
+                    if (categories != null) {
+                        throw new InvalidFeatureSpecException("numeric feature '" + name + "' must not list \"categories\"");
+                    }
+                }
+                case BOOLEAN -> {
+                    if (categories != null && !categories.equals(List.of("false", "true"))) {
+                        throw new InvalidFeatureSpecException("boolean feature '" + name + "' has the fixed categories [false, true]");
+                    }
+                    categories = List.of("false", "true");
+                }
+                case CATEGORICAL -> {
+                    if (categories == null || categories.size() < 2) {
+                        throw new InvalidFeatureSpecException("categorical feature '" + name + "' needs \"categories\" with at least two values");
+                    }
+                    if (new HashSet<>(categories).size() != categories.size()) {
+                        throw new InvalidFeatureSpecException("categorical feature '" + name + "' lists a category twice");
+                    }
+                    categories = List.copyOf(categories);
+                }
+            }
+        }
+
+        public static Feature numeric(String name) {
+            return new Feature(name, FeatureType.NUMERIC, false, null);
+        }
+
+        public static Feature categorical(String name, List<String> categories) {
+            return new Feature(name, FeatureType.CATEGORICAL, false, categories);
+        }
+
+        /** The same feature, allowed to be missing. */
+        public Feature asOptional() {
+            return new Feature(name, type, true, type == FeatureType.BOOLEAN ? null : categories);
+        }
+
+        /** Number of categories, or 0 for a numeric feature. */
+        @JsonIgnore
+        public int cardinality() {
+            return categories == null ? 0 : categories.size();
+        }
+
+        @JsonIgnore
+        public boolean isNumeric() {
+            return type == FeatureType.NUMERIC;
+        }
+    }
+
+    public FeatureSpec {
+        if (features == null || features.isEmpty()) {
+            throw new InvalidFeatureSpecException("the feature spec needs a non-empty \"features\" list");
+        }
+        features = List.copyOf(features);
+        Set<String> names = new HashSet<>();
+        for (Feature f : features) {
+            if (!names.add(f.name())) {
+                throw new InvalidFeatureSpecException("feature '" + f.name() + "' is listed twice");
+            }
+        }
+        if (entityKey != null && names.contains(entityKey)) {
+            throw new InvalidFeatureSpecException("the entity key '" + entityKey + "' cannot also be a feature");
+        }
+        if (timestamp != null && names.contains(timestamp)) {
+            throw new InvalidFeatureSpecException("the timestamp field '" + timestamp + "' cannot also be a feature");
+        }
+    }
+
+    /** A spec of unnamed numeric features {@code f0..f(n-1)}, for headerless CSV files. */
+    public static FeatureSpec numeric(int count) {
+        return numeric(java.util.stream.IntStream.range(0, count).mapToObj(i -> "f" + i).toList());
+    }
+
+    /** A spec of required numeric features with the given names. */
+    public static FeatureSpec numeric(List<String> names) {
+        return new FeatureSpec(null, null, names.stream().map(Feature::numeric).toList());
+    }
+
+    public static FeatureSpec parse(String json) {
+        try {
+            FeatureSpec spec = JSON.readValue(json, FeatureSpec.class);
+            if (spec == null) {
+                throw new InvalidFeatureSpecException("the feature spec is empty");
+            }
+            return spec;
+        } catch (JsonProcessingException e) {
+            Throwable cause = e.getCause() instanceof InvalidFeatureSpecException ? e.getCause() : null;
+            if (cause != null) {
+                throw (InvalidFeatureSpecException) cause;
+            }
+            throw new InvalidFeatureSpecException("not a valid feature spec: " + e.getOriginalMessage());
+        }
+    }
+
+    public static FeatureSpec load(Path file) {
+        try {
+            return parse(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new InvalidFeatureSpecException("feature spec file not found: " + file);
+        } catch (IOException e) {
+            throw new InvalidFeatureSpecException("cannot read feature spec " + file + ": " + e.getMessage());
+        } catch (InvalidFeatureSpecException e) {
+            throw new InvalidFeatureSpecException(file + ": " + e.getMessage());
+        }
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @JsonIgnore
+    public int size() {
+        return features.size();
+    }
+
+    public Feature feature(int index) {
+        return features.get(index);
+    }
+
+    @JsonIgnore
+    public List<String> names() {
+        return features.stream().map(Feature::name).toList();
+    }
+
+    /** Index of {@code value} among the categories of feature {@code index}, or -1 if unknown. */
+    public int categoryIndex(int index, String value) {
+        List<String> categories = features.get(index).categories();
+        return categories == null ? -1 : categories.indexOf(value);
+    }
+
+    /**
+     * SHA-256 over what the model depends on (feature names, types, categories, order), so a
+     * model bundle can refuse a spec it was not trained for. Entity key and timestamp are left
+     * out: they do not change the model's input.
+     */
+    @JsonIgnore
+    public String fingerprint() {
+        StringBuilder canonical = new StringBuilder();
+        for (Feature f : features) {
+            canonical.append(f.name()).append('\u0000').append(f.type().jsonName()).append('\u0000');
+            if (f.categories() != null) {
+                canonical.append(String.join("\u0001", f.categories()));
+            }
+            canonical.append('\n');
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

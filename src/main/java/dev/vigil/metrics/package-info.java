@@ -1,0 +1,2 @@
+/** Prometheus metrics and the HTTP endpoints (/metrics, /healthz, /readyz, /api/model). */
+package dev.vigil.metrics;

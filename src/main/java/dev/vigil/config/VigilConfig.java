@@ -1,0 +1,263 @@
+package dev.vigil.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Vigil's typed configuration: every {@code vigil.*} key is defined once in {@link #DEFINITION}
+ * with a doc string, type, default and validator; the README's table is generated from it.
+ * Keys starting with {@code kafka.} are passed through, without the prefix, to the Kafka
+ * clients and Kafka Streams. Environment variables {@code VIGIL_FOO_BAR} and
+ * {@code KAFKA_FOO_BAR} override {@code vigil.foo.bar} and {@code kafka.foo.bar}.
+ */
+public final class VigilConfig extends AbstractConfig {
+
+    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String VIGIL_PREFIX = "vigil.";
+
+    // Topics
+    public static final String INPUT_TOPICS = "vigil.input.topics";
+    public static final String INPUT_PATTERN = "vigil.input.pattern";
+    public static final String SCORES_TOPIC = "vigil.scores.topic";
+    public static final String SCORES_ENABLED = "vigil.scores.enabled";
+    public static final String ALERTS_TOPIC = "vigil.alerts.topic";
+    public static final String DEAD_LETTER_TOPIC = "vigil.dead.letter.topic";
+    public static final String MODELS_TOPIC = "vigil.models.topic";
+    public static final String TRAINING_TOPIC = "vigil.training.topic";
+    public static final String TOPICS_CREATE = "vigil.topics.create";
+    public static final String TOPICS_PARTITIONS = "vigil.topics.partitions";
+    public static final String TOPICS_REPLICATION = "vigil.topics.replication.factor";
+
+    // Ingest
+    public static final String FEATURE_SPEC = "vigil.feature.spec";
+    public static final String MAX_RECORD_BYTES = "vigil.ingest.max.record.bytes";
+    public static final String UNKNOWN_CATEGORY = "vigil.ingest.unknown.category";
+
+    // Scoring
+    public static final String BATCH_MAX_RECORDS = "vigil.score.batch.max.records";
+    public static final String BATCH_MAX_WAIT_MS = "vigil.score.batch.max.wait.ms";
+    public static final String SCORE_THREADS = "vigil.score.threads";
+
+    // Decisions and alerts
+    public static final String TARGET_FPR = "vigil.alert.target.fpr";
+    public static final String MIN_SCORE_MARGIN = "vigil.alert.min.score.margin";
+    public static final String MIN_CONTRIBUTING_FEATURES = "vigil.alert.min.contributing.features";
+    public static final String COOLDOWN_MS = "vigil.alert.cooldown.ms";
+    public static final String TOP_FEATURES = "vigil.alert.top.features";
+
+    // Model and training
+    public static final String MODEL_FILE = "vigil.model.file";
+    public static final String MODEL_KEEP_VERSIONS = "vigil.model.keep.versions";
+    public static final String TRAIN_MIN_RECORDS = "vigil.train.min.records";
+    public static final String TRAIN_WINDOW_RECORDS = "vigil.train.window.records";
+    public static final String TRAIN_THREADS = "vigil.train.threads";
+    public static final String TRAIN_EPOCHS = "vigil.train.epochs";
+    public static final String TRAIN_SEED = "vigil.train.seed";
+
+    // Runtime
+    public static final String STATE_DIR = "vigil.state.dir";
+    public static final String HTTP_PORT = "vigil.http.port";
+    public static final String SHUTDOWN_TIMEOUT_MS = "vigil.shutdown.timeout.ms";
+
+    public static final String UNKNOWN_CATEGORY_DEAD_LETTER = "dead_letter";
+    public static final String UNKNOWN_CATEGORY_MISSING = "missing";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(INPUT_TOPICS, Type.LIST, List.of("vigil-input"), Importance.HIGH,
+                    "Topics to score, comma separated. Ignored when " + INPUT_PATTERN + " is set.")
+            .define(INPUT_PATTERN, Type.STRING, null, new RegexValidator(), Importance.MEDIUM,
+                    "A Java regular expression: score every topic whose name matches it (instead of " + INPUT_TOPICS + ").")
+            .define(SCORES_TOPIC, Type.STRING, "vigil-scores", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Topic that receives one score record for every input record.")
+            .define(SCORES_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Whether to write the scores topic. Alerts and dead letters are written either way.")
+            .define(ALERTS_TOPIC, Type.STRING, "vigil-alerts", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Topic that receives one alert per incident, keyed by entity.")
+            .define(DEAD_LETTER_TOPIC, Type.STRING, "vigil-dead-letters", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Topic that receives every input record that cannot be scored, with its original bytes and vigil.error.* headers.")
+            .define(MODELS_TOPIC, Type.STRING, "vigil-models", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Compacted topic of model bundles keyed by version; the newest version is the current model.")
+            .define(TRAINING_TOPIC, Type.STRING, "vigil-training-sample", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "Single-partition topic of records sampled for the rolling training window.")
+            .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Create missing topics at start through the Admin client (the models topic compacted).")
+            .define(TOPICS_PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.LOW,
+                    "Partitions of topics Vigil creates (input, scores, alerts, dead letters).")
+            .define(TOPICS_REPLICATION, Type.SHORT, (short) 1, Range.atLeast(1), Importance.LOW,
+                    "Replication factor of topics Vigil creates.")
+            .define(FEATURE_SPEC, Type.STRING, null, Importance.HIGH,
+                    "Path of the feature spec (JSON): entity key, timestamp and feature fields. Required by `vigil run`.")
+            .define(MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(64, 64 << 20), Importance.LOW,
+                    "Input values larger than this many bytes are dead-lettered.")
+            .define(UNKNOWN_CATEGORY, Type.STRING, UNKNOWN_CATEGORY_DEAD_LETTER,
+                    ValidString.in(UNKNOWN_CATEGORY_DEAD_LETTER, UNKNOWN_CATEGORY_MISSING), Importance.LOW,
+                    "What to do with a category the spec does not list: dead_letter the record, or treat the value as missing (only for optional features).")
+            .define(BATCH_MAX_RECORDS, Type.INT, 256, Range.between(1, 65536), Importance.MEDIUM,
+                    "Score a micro-batch when it holds this many records.")
+            .define(BATCH_MAX_WAIT_MS, Type.LONG, 5L, Range.between(1, 60_000), Importance.MEDIUM,
+                    "Score a micro-batch when its oldest record has waited this long (wall clock).")
+            .define(SCORE_THREADS, Type.INT, 1, Range.between(1, 64), Importance.LOW,
+                    "TensorFlow threads used by one scoring call.")
+            .define(TARGET_FPR, Type.DOUBLE, 1e-3, Range.between(1e-9, 0.5), Importance.HIGH,
+                    "Target false-positive rate: the threshold is calibrated so that about this share of normal records is flagged.")
+            .define(MIN_SCORE_MARGIN, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+                    "Extra nats above the calibrated threshold a score must reach to be an anomaly.")
+            .define(MIN_CONTRIBUTING_FEATURES, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                    "An anomaly must have at least this many features with an unusual reconstruction term (0 = off).")
+            .define(COOLDOWN_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
+                    "Anomalies of one entity closer than this in event time belong to one incident and page once.")
+            .define(TOP_FEATURES, Type.INT, 3, Range.between(1, 50), Importance.LOW,
+                    "Number of contributing features named in an alert.")
+            .define(MODEL_FILE, Type.STRING, null, Importance.MEDIUM,
+                    "A model bundle trained offline (vigil train) to start with, skipping cold start.")
+            .define(MODEL_KEEP_VERSIONS, Type.INT, 5, Range.atLeast(1), Importance.LOW,
+                    "Model versions kept on the models topic; older ones are tombstoned.")
+            .define(TRAIN_MIN_RECORDS, Type.INT, 5_000, Range.atLeast(100), Importance.MEDIUM,
+                    "Cold start: the first model is trained once the window holds this many records.")
+            .define(TRAIN_WINDOW_RECORDS, Type.INT, 50_000, Range.atLeast(100), Importance.MEDIUM,
+                    "The rolling training window keeps the last this many sampled normal records.")
+            .define(TRAIN_THREADS, Type.INT, 1, Range.between(1, 64), Importance.LOW,
+                    "TensorFlow threads used by training, which runs off the stream thread.")
+            .define(TRAIN_EPOCHS, Type.INT, 30, Range.between(1, 10_000), Importance.LOW,
+                    "Maximum training epochs (early stopping may end sooner).")
+            .define(TRAIN_SEED, Type.LONG, 42L, Importance.LOW,
+                    "Seed of training and of the model's fixed scoring noise.")
+            .define(STATE_DIR, Type.STRING, "vigil-data", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Directory of Kafka Streams state (buffers, windows). Kept across restarts; never wiped on start.")
+            .define(HTTP_PORT, Type.INT, 9400, Range.between(0, 65535), Importance.MEDIUM,
+                    "Port of the HTTP server (/metrics, /healthz, /readyz, /api/model); 0 picks a free port.")
+            .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+                    "How long a clean shutdown waits for Kafka Streams to close.");
+
+    private final Map<String, String> kafka;
+
+    private VigilConfig(Map<String, String> vigil, Map<String, String> kafka) {
+        super(DEFINITION, vigil, false);
+        this.kafka = Map.copyOf(kafka);
+    }
+
+    /** Builds a config from flat properties ({@code vigil.*} and {@code kafka.*} keys) without reading the environment. */
+    public static VigilConfig of(Map<String, String> properties) {
+        Map<String, String> vigil = new HashMap<>();
+        Map<String, String> kafka = new TreeMap<>();
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            String key = e.getKey().trim();
+            if (key.startsWith(KAFKA_PREFIX)) {
+                kafka.put(key.substring(KAFKA_PREFIX.length()), e.getValue());
+            } else if (key.startsWith(VIGIL_PREFIX)) {
+                if (!DEFINITION.names().contains(key)) {
+                    throw new ConfigException("Unknown configuration key '" + key + "' (see `vigil config docs` for the keys)");
+                }
+                vigil.put(key, e.getValue());
+            } else {
+                throw new ConfigException("Configuration key '" + key + "' must start with 'vigil.' or 'kafka.'");
+            }
+        }
+        return new VigilConfig(vigil, kafka);
+    }
+
+    /** Reads a properties file (may be null) and applies the environment on top. */
+    public static VigilConfig load(Path file, Map<String, String> environment, Map<String, String> overrides) {
+        Map<String, String> merged = new HashMap<>();
+        if (file != null) {
+            merged.putAll(readProperties(file));
+        }
+        merged.putAll(fromEnvironment(environment));
+        merged.putAll(overrides);
+        return of(merged);
+    }
+
+    static Map<String, String> readProperties(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("Config file not found: " + file);
+        } catch (IOException e) {
+            throw new ConfigException("Cannot read config file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> map = new HashMap<>();
+        properties.stringPropertyNames().forEach(k -> map.put(k, properties.getProperty(k).trim()));
+        return map;
+    }
+
+    /** {@code VIGIL_HTTP_PORT=1} becomes {@code vigil.http.port=1}; {@code KAFKA_BOOTSTRAP_SERVERS} becomes {@code kafka.bootstrap.servers}. */
+    static Map<String, String> fromEnvironment(Map<String, String> environment) {
+        Map<String, String> map = new HashMap<>();
+        environment.forEach((name, value) -> {
+            if (name.startsWith("VIGIL_") || name.startsWith("KAFKA_")) {
+                String key = name.toLowerCase(Locale.ROOT).replace('_', '.');
+                // Only known vigil keys: VIGIL_HOME and the like are not configuration.
+                if (key.startsWith(KAFKA_PREFIX) || DEFINITION.names().contains(key)) {
+                    map.put(key, value);
+                }
+            }
+        });
+        return map;
+    }
+
+    /** Kafka client and Streams settings given with the {@code kafka.} prefix, prefix removed. */
+    public Map<String, String> kafkaProperties() {
+        return kafka;
+    }
+
+    public List<String> inputTopics() {
+        return getList(INPUT_TOPICS);
+    }
+
+    /** The configuration reference as a Markdown table, generated from {@link #DEFINITION}. */
+    public static String markdownTable() {
+        StringBuilder md = new StringBuilder();
+        md.append("| Key | Type | Default | Allowed | Description |\n");
+        md.append("|---|---|---|---|---|\n");
+        List<ConfigDef.ConfigKey> keys = new ArrayList<>(DEFINITION.configKeys().values());
+        for (ConfigDef.ConfigKey key : keys) {
+            md.append("| `").append(key.name).append("` | ")
+                    .append(key.type.name().toLowerCase(Locale.ROOT)).append(" | ")
+                    .append(key.hasDefault() ? "`" + ConfigDef.convertToString(key.defaultValue, key.type) + "`" : "")
+                    .append(" | ")
+                    .append(key.validator == null ? "" : key.validator.toString().replace("|", "\\|"))
+                    .append(" | ")
+                    .append(key.documentation.replace("|", "\\|"))
+                    .append(" |\n");
+        }
+        return md.toString();
+    }
+
+    /** Validates that a string is a Java regular expression. */
+    private static final class RegexValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value == null) {
+                return;
+            }
+            try {
+                java.util.regex.Pattern.compile((String) value);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new ConfigException(name, value, "not a valid regular expression: " + e.getDescription());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "a Java regular expression";
+        }
+    }
+}

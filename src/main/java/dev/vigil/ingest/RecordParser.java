@@ -1,0 +1,166 @@
+package dev.vigil.ingest;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+
+/**
+ * Turns the bytes of an input value into a {@link ParsedRecord}, or explains in an
+ * {@link InvalidRecordException} why it cannot be scored. Stateless and thread-safe.
+ */
+public final class RecordParser {
+
+    // NaN and Infinity literals are accepted by the tokenizer so that we can name them precisely
+    // (non_finite) instead of reporting them as broken JSON.
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private final FeatureSpec spec;
+    private final int maxBytes;
+    private final boolean unknownCategoryAsMissing;
+
+    public RecordParser(FeatureSpec spec, int maxBytes, boolean unknownCategoryAsMissing) {
+        this.spec = spec;
+        this.maxBytes = maxBytes;
+        this.unknownCategoryAsMissing = unknownCategoryAsMissing;
+    }
+
+    public FeatureSpec spec() {
+        return spec;
+    }
+
+    public ParsedRecord parse(byte[] key, byte[] value, long kafkaTimestamp) throws InvalidRecordException {
+        if (value == null || value.length == 0) {
+            throw new InvalidRecordException(ErrorClass.EMPTY_VALUE, "the value is empty");
+        }
+        if (value.length > maxBytes) {
+            throw new InvalidRecordException(ErrorClass.TOO_LARGE,
+                    "the value has " + value.length + " bytes, more than the maximum " + maxBytes);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(value);
+        } catch (IOException e) {
+            throw new InvalidRecordException(ErrorClass.NOT_JSON, "not JSON: " + firstLine(e.getMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidRecordException(ErrorClass.NOT_OBJECT,
+                    "the value is JSON but not an object (" + (root == null ? "nothing" : root.getNodeType().name().toLowerCase()) + ")");
+        }
+        double[] features = new double[spec.size()];
+        List<FeatureSpec.Feature> list = spec.features();
+        for (int i = 0; i < features.length; i++) {
+            features[i] = featureValue(i, list.get(i), root.get(list.get(i).name()));
+        }
+        return new ParsedRecord(entity(root, key), eventTime(root, kafkaTimestamp), features, value);
+    }
+
+    private double featureValue(int index, FeatureSpec.Feature feature, JsonNode node) throws InvalidRecordException {
+        if (node == null || node.isNull()) {
+            if (feature.optional()) {
+                return Double.NaN;
+            }
+            throw new InvalidRecordException(ErrorClass.MISSING_FIELD, "required field '" + feature.name() + "' is missing");
+        }
+        switch (feature.type()) {
+            case NUMERIC -> {
+                if (!node.isNumber()) {
+                    throw new InvalidRecordException(ErrorClass.WRONG_TYPE,
+                            "field '" + feature.name() + "' must be a number, not " + describe(node));
+                }
+                double v = node.doubleValue();
+                if (!Double.isFinite(v)) {
+                    throw new InvalidRecordException(ErrorClass.NON_FINITE,
+                            "field '" + feature.name() + "' is " + v + "; only finite numbers can be scored");
+                }
+                return v;
+            }
+            case BOOLEAN -> {
+                if (!node.isBoolean()) {
+                    throw new InvalidRecordException(ErrorClass.WRONG_TYPE,
+                            "field '" + feature.name() + "' must be true or false, not " + describe(node));
+                }
+                return node.booleanValue() ? 1 : 0;
+            }
+            default -> {
+                if (!node.isTextual()) {
+                    throw new InvalidRecordException(ErrorClass.WRONG_TYPE,
+                            "field '" + feature.name() + "' must be a string (one of " + feature.categories() + "), not " + describe(node));
+                }
+                int category = spec.categoryIndex(index, node.textValue());
+                if (category >= 0) {
+                    return category;
+                }
+                if (unknownCategoryAsMissing && feature.optional()) {
+                    return Double.NaN;
+                }
+                throw new InvalidRecordException(ErrorClass.UNKNOWN_CATEGORY,
+                        "field '" + feature.name() + "' has the unknown category '" + abbreviate(node.textValue())
+                                + "' (known: " + feature.categories() + ")");
+            }
+        }
+    }
+
+    private String entity(JsonNode root, byte[] key) throws InvalidRecordException {
+        if (spec.entityKey() != null) {
+            JsonNode node = root.get(spec.entityKey());
+            if (node == null || node.isNull()) {
+                throw new InvalidRecordException(ErrorClass.MISSING_FIELD, "entity key field '" + spec.entityKey() + "' is missing");
+            }
+            if (!node.isValueNode()) {
+                throw new InvalidRecordException(ErrorClass.WRONG_TYPE,
+                        "entity key field '" + spec.entityKey() + "' must be a string or number, not " + describe(node));
+            }
+            return node.asText();
+        }
+        return key == null ? null : new String(key, StandardCharsets.UTF_8);
+    }
+
+    private long eventTime(JsonNode root, long kafkaTimestamp) throws InvalidRecordException {
+        if (spec.timestamp() == null) {
+            return kafkaTimestamp;
+        }
+        JsonNode node = root.get(spec.timestamp());
+        if (node == null || node.isNull()) {
+            throw new InvalidRecordException(ErrorClass.MISSING_FIELD, "timestamp field '" + spec.timestamp() + "' is missing");
+        }
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            return node.longValue();
+        }
+        if (node.isTextual()) {
+            try {
+                return Instant.parse(node.textValue()).toEpochMilli();
+            } catch (DateTimeParseException e) {
+                // fall through to the error below
+            }
+        }
+        throw new InvalidRecordException(ErrorClass.BAD_TIMESTAMP,
+                "timestamp field '" + spec.timestamp() + "' must be epoch milliseconds or an ISO-8601 instant, not " + describe(node));
+    }
+
+    private static String describe(JsonNode node) {
+        String text = node.toString();
+        return node.getNodeType().name().toLowerCase() + " " + abbreviate(text);
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 37) + "...";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

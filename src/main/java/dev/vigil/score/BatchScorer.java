@@ -1,0 +1,19 @@
+package dev.vigil.score;
+
+/**
+ * A live model as the scoring processor sees it: one call scores a whole batch and decides each
+ * record against the model's calibrated threshold. Implementations must be thread-safe; the
+ * {@link ModelHolder} closes a retired scorer once no batch uses it.
+ */
+public interface BatchScorer extends AutoCloseable {
+    long modelVersion();
+
+    long calibrationVersion();
+
+    double threshold();
+
+    ScoredBatch score(double[][] rows);
+
+    @Override
+    void close();
+}

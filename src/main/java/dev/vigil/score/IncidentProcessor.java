@@ -1,0 +1,105 @@
+package dev.vigil.score;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Folds consecutive anomalies of one entity into one incident: the first anomaly opens an
+ * incident and is published as an alert; anomalies of the same entity within {@code cooldown}
+ * (event time) of the incident's last one update it (count, peak score) without paging again.
+ * Incidents live in a changelogged store so a restart does not page twice for one incident.
+ */
+public final class IncidentProcessor implements Processor<byte[], Object, byte[], Object> {
+
+    /** Told about every alert published and every anomaly folded into an open incident. */
+    public interface Listener {
+        void alerted(Alert alert);
+
+        void folded(Alert alert);
+    }
+
+    /** An open incident, stored per entity. */
+    record Incident(String incidentId, long openedAt, long lastAt, long count, double peakScore) {
+        byte[] toBytes() {
+            byte[] id = incidentId.getBytes(StandardCharsets.UTF_8);
+            return ByteBuffer.allocate(4 + id.length + 8 * 4)
+                    .putInt(id.length).put(id).putLong(openedAt).putLong(lastAt).putLong(count).putDouble(peakScore)
+                    .array();
+        }
+
+        static Incident fromBytes(byte[] bytes) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            byte[] id = new byte[b.getInt()];
+            b.get(id);
+            return new Incident(new String(id, StandardCharsets.UTF_8), b.getLong(), b.getLong(), b.getLong(), b.getDouble());
+        }
+    }
+
+    private final String storeName;
+    private final long cooldownMs;
+    private final String alertsChild;
+    private final Listener listener;
+    private ProcessorContext<byte[], Object> context;
+    private KeyValueStore<String, byte[]> store;
+    private long latestEventTime = Long.MIN_VALUE;
+
+    public IncidentProcessor(String storeName, Duration cooldown, String alertsChild, Listener listener) {
+        this.storeName = storeName;
+        this.cooldownMs = cooldown.toMillis();
+        this.alertsChild = alertsChild;
+        this.listener = listener;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Object> context) {
+        this.context = context;
+        this.store = context.getStateStore(storeName);
+        // Closed incidents would otherwise stay in the store for ever, one per entity ever seen.
+        context.schedule(Duration.ofMillis(Math.max(cooldownMs, 1_000)), PunctuationType.WALL_CLOCK_TIME, now -> expire());
+    }
+
+    @Override
+    public void process(Record<byte[], Object> record) {
+        Alert alert = (Alert) record.value();
+        String entity = alert.entity() == null ? "" : alert.entity();
+        latestEventTime = Math.max(latestEventTime, alert.eventTime());
+        byte[] stored = store.get(entity);
+        Incident open = stored == null ? null : Incident.fromBytes(stored);
+        if (open != null && alert.eventTime() - open.lastAt() <= cooldownMs) {
+            store.put(entity, new Incident(open.incidentId(), open.openedAt(), Math.max(open.lastAt(), alert.eventTime()),
+                    open.count() + 1, Math.max(open.peakScore(), alert.score())).toBytes());
+            listener.folded(alert.inIncident(open.incidentId()));
+            return;
+        }
+        Alert opening = alert.inIncident(alert.alertId());
+        store.put(entity, new Incident(opening.incidentId(), alert.eventTime(), alert.eventTime(), 1, alert.score()).toBytes());
+        context.forward(record.withValue((Object) Json.bytes(opening)), alertsChild);
+        listener.alerted(opening);
+    }
+
+    private void expire() {
+        if (latestEventTime == Long.MIN_VALUE) {
+            return;
+        }
+        List<String> closed = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                if (latestEventTime - Incident.fromBytes(kv.value).lastAt() > cooldownMs) {
+                    closed.add(kv.key);
+                }
+            }
+        }
+        closed.forEach(store::delete);
+    }
+}

@@ -1,0 +1,182 @@
+package dev.vigil.score;
+
+import dev.vigil.ingest.ParsedRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Buffers parsed records and scores them one micro-batch at a time: when the batch is full, or
+ * when its oldest record has waited {@code maxWait} (wall-clock punctuation).
+ *
+ * <p>Kafka Streams commits the offset of a record once this processor has accepted it, so the
+ * buffer lives in a changelogged store: after a crash the restored store still holds every record
+ * that was accepted but not yet scored. Keys are slots {@code sequence % capacity}, so a record put
+ * and removed within one commit interval collapses in the store's cache with the slot's other
+ * writes, and the changelog sees at most one write per slot per commit. Outputs keep input order.
+ */
+public final class ScoringProcessor implements Processor<byte[], ParsedRecord, byte[], Object> {
+
+    /** Told about every scored batch and every outcome, e.g. to update metrics. */
+    public interface Listener {
+        void batchScored(int size, long nanos);
+
+        void outcome(String sourceTopic, Outcome outcome, double score, long eventTime);
+    }
+
+    /** Where outputs go; a null child is not written (e.g. scores turned off). */
+    public record Children(String scores, String alerts) {
+    }
+
+    private record Pending(int slot, long arrivalMs, BufferedRecord record) {
+    }
+
+    private final String storeName;
+    private final int capacity;
+    private final Duration maxWait;
+    private final ModelHolder models;
+    private final int topFeatures;
+    private final Children children;
+    private final Listener listener;
+
+    private ProcessorContext<byte[], Object> context;
+    private KeyValueStore<Integer, byte[]> store;
+    private final List<Pending> buffer = new ArrayList<>();
+    private long nextSequence;
+    private boolean flushBeforeNext;
+
+    public ScoringProcessor(String storeName, int capacity, Duration maxWait, ModelHolder models,
+                            int topFeatures, Children children, Listener listener) {
+        this.storeName = storeName;
+        this.capacity = capacity;
+        this.maxWait = maxWait;
+        this.models = models;
+        this.topFeatures = topFeatures;
+        this.children = children;
+        this.listener = listener;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Object> context) {
+        this.context = context;
+        this.store = context.getStateStore(storeName);
+        restore();
+        // The punctuator's clock, not System.nanoTime(): the same clock the test driver advances.
+        context.schedule(maxWait, PunctuationType.WALL_CLOCK_TIME, this::flushIfOld);
+    }
+
+    /** Reloads records that were buffered when the last instance of this task stopped or crashed. */
+    private void restore() {
+        List<Pending> restored = new ArrayList<>();
+        try (KeyValueIterator<Integer, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<Integer, byte[]> kv = it.next();
+                restored.add(new Pending(kv.key, context.currentSystemTimeMs(), BufferedRecord.fromBytes(kv.value)));
+            }
+        }
+        restored.sort(Comparator.comparingLong(p -> p.record().sequence()));
+        buffer.addAll(restored);
+        nextSequence = restored.isEmpty() ? 0 : restored.get(restored.size() - 1).record().sequence() + 1;
+        // Slots of a restored buffer may clash with new ones (e.g. the capacity changed): score them first.
+        flushBeforeNext = !restored.isEmpty();
+    }
+
+    @Override
+    public void process(Record<byte[], ParsedRecord> record) {
+        if (flushBeforeNext) {
+            flush();
+        }
+        RecordMetadata meta = context.recordMetadata().orElseThrow();
+        ParsedRecord parsed = record.value();
+        long sequence = nextSequence++;
+        BufferedRecord buffered = new BufferedRecord(sequence, new SourceId(meta.topic(), meta.partition(), meta.offset()),
+                record.timestamp(), parsed.entity(), parsed.eventTime(), parsed.features(), record.key(), parsed.value());
+        int slot = (int) (sequence % capacity);
+        store.put(slot, buffered.toBytes());
+        buffer.add(new Pending(slot, context.currentSystemTimeMs(), buffered));
+        if (buffer.size() >= capacity) {
+            flush();
+        }
+    }
+
+    private void flushIfOld(long nowMs) {
+        if (!buffer.isEmpty() && nowMs - buffer.get(0).arrivalMs() >= maxWait.toMillis()) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        flushBeforeNext = false;
+        if (buffer.isEmpty()) {
+            return;
+        }
+        try (ModelHolder.Lease lease = models.acquire()) {
+            BatchScorer scorer = lease.scorer();
+            if (scorer == null) {
+                emitUnscored();
+            } else {
+                emitScored(scorer);
+            }
+        }
+        for (Pending p : buffer) {
+            store.delete(p.slot());
+        }
+        buffer.clear();
+    }
+
+    private void emitUnscored() {
+        for (Pending p : buffer) {
+            BufferedRecord r = p.record();
+            emitScore(r, new ScoreRecord(r.source().id(), r.source().topic(), r.source().partition(), r.source().offset(),
+                    r.entity(), r.eventTime(), Outcome.UNSCORED.label(), null, null, null, null, null, null));
+            listener.outcome(r.source().topic(), Outcome.UNSCORED, Double.NaN, r.eventTime());
+        }
+    }
+
+    private void emitScored(BatchScorer scorer) {
+        double[][] rows = new double[buffer.size()][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = buffer.get(i).record().features();
+        }
+        long start = System.nanoTime();
+        ScoredBatch scored = scorer.score(rows);
+        listener.batchScored(rows.length, System.nanoTime() - start);
+        long detectionTime = System.currentTimeMillis();
+        for (int i = 0; i < rows.length; i++) {
+            BufferedRecord r = buffer.get(i).record();
+            boolean anomaly = scored.anomaly(i);
+            Outcome outcome = anomaly ? Outcome.ANOMALY : Outcome.NORMAL;
+            emitScore(r, new ScoreRecord(r.source().id(), r.source().topic(), r.source().partition(), r.source().offset(),
+                    r.entity(), r.eventTime(), outcome.label(), scored.score(i), scored.pValue(i), scored.severity(i),
+                    scorer.threshold(), scorer.modelVersion(), scorer.calibrationVersion()));
+            if (anomaly && children.alerts() != null) {
+                Alert alert = new Alert(r.source().id(), r.source().id(), r.entity(), r.eventTime(), detectionTime,
+                        scored.score(i), scorer.threshold(), scored.pValue(i), scored.severity(i), scorer.modelVersion(),
+                        scorer.calibrationVersion(), scored.contributions(i, topFeatures), r.source(),
+                        r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8));
+                context.forward(new Record<>(entityKey(r), (Object) alert, r.timestamp()), children.alerts());
+            }
+            listener.outcome(r.source().topic(), outcome, scored.score(i), r.eventTime());
+        }
+    }
+
+    private void emitScore(BufferedRecord r, ScoreRecord score) {
+        if (children.scores() != null) {
+            context.forward(new Record<>(entityKey(r), (Object) Json.bytes(score), r.timestamp()), children.scores());
+        }
+    }
+
+    private static byte[] entityKey(BufferedRecord r) {
+        return r.entity() != null ? r.entity().getBytes(StandardCharsets.UTF_8) : r.key();
+    }
+}

@@ -1,0 +1,256 @@
+package dev.vigil.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.config.VigilConfig;
+import dev.vigil.ingest.DeadLetters;
+import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.ingest.FeatureSpec.Feature;
+import dev.vigil.score.ModelHolder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.IntStream;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class VigilTopologyTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final FeatureSpec SPEC = new FeatureSpec("host", "ts", List.of(
+            Feature.numeric("cpu"),
+            Feature.numeric("mem").asOptional(),
+            Feature.categorical("region", List.of("eu", "us")),
+            new Feature("up", dev.vigil.ingest.FeatureType.BOOLEAN, false, null)));
+
+    @TempDir
+    Path stateDir;
+
+    private final ModelHolder models = new ModelHolder();
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> input;
+    private TestOutputTopic<byte[], byte[]> scores;
+    private TestOutputTopic<byte[], byte[]> alerts;
+    private TestOutputTopic<byte[], byte[]> deadLetters;
+
+    private void start(Map<String, String> overrides) {
+        Map<String, String> props = new HashMap<>(Map.of(
+                VigilConfig.BATCH_MAX_RECORDS, "4",
+                VigilConfig.BATCH_MAX_WAIT_MS, "100",
+                VigilConfig.COOLDOWN_MS, "10000",
+                VigilConfig.INPUT_TOPICS, "in"));
+        props.putAll(overrides);
+        VigilConfig config = VigilConfig.of(props);
+        Properties streams = new Properties();
+        streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "vigil-test");
+        streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(VigilTopology.build(config, SPEC, models, VigilTopology.Listener.NONE), streams,
+                Instant.ofEpochMilli(0));
+        ByteArraySerializer ser = new ByteArraySerializer();
+        ByteArrayDeserializer de = new ByteArrayDeserializer();
+        input = driver.createInputTopic("in", ser, ser);
+        scores = driver.createOutputTopic("vigil-scores", de, de);
+        alerts = driver.createOutputTopic("vigil-alerts", de, de);
+        deadLetters = driver.createOutputTopic("vigil-dead-letters", de, de);
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private static String record(String host, long ts, double cpu) {
+        return "{\"host\":\"" + host + "\",\"ts\":" + ts + ",\"cpu\":" + cpu + ",\"mem\":0.5,\"region\":\"eu\",\"up\":true}";
+    }
+
+    private void send(String value) {
+        input.pipeInput(new TestRecord<>(null, value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private List<JsonNode> read(TestOutputTopic<byte[], byte[]> topic) {
+        return topic.readValuesToList().stream().map(v -> {
+            try {
+                return JSON.readTree(v);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+    }
+
+    @Test
+    void shouldHoldRecordsUntilTheBatchIsFull() {
+        ThresholdScorer scorer = new ThresholdScorer(1, 10);
+        models.swap(scorer);
+        start(Map.of());
+        IntStream.range(0, 3).forEach(i -> send(record("a", i, 1)));
+        assertThat(scores.isEmpty()).isTrue();
+        send(record("a", 3, 1));
+        assertThat(read(scores)).hasSize(4).allSatisfy(s -> assertThat(s.get("outcome").asText()).isEqualTo("normal"));
+        assertThat(scorer.batchSizes).containsExactly(4);
+    }
+
+    @Test
+    void shouldScoreAPartialBatchOnceItsOldestRecordHasWaited() {
+        ThresholdScorer scorer = new ThresholdScorer(1, 10);
+        models.swap(scorer);
+        start(Map.of());
+        send(record("a", 0, 1));
+        send(record("a", 1, 1));
+        driver.advanceWallClockTime(Duration.ofMillis(50));
+        assertThat(scores.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        assertThat(read(scores)).hasSize(2);
+        assertThat(scorer.batchSizes).containsExactly(2);
+    }
+
+    @Test
+    void shouldKeepInputOrderAndDeterministicIds() {
+        models.swap(new ThresholdScorer(7, 10));
+        start(Map.of());
+        IntStream.range(0, 10).forEach(i -> send(record("a", i, i)));
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        List<JsonNode> out = read(scores);
+        assertThat(out).extracting(s -> s.get("offset").asLong()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+        assertThat(out).extracting(s -> s.get("id").asText()).startsWith("in:0:0", "in:0:1");
+        assertThat(out).allSatisfy(s -> assertThat(s.get("model_version").asLong()).isEqualTo(7));
+    }
+
+    @Test
+    void shouldLabelRecordsUnscoredBeforeTheFirstModel() {
+        start(Map.of());
+        IntStream.range(0, 4).forEach(i -> send(record("a", i, 100)));
+        List<JsonNode> out = read(scores);
+        assertThat(out).hasSize(4).allSatisfy(s -> {
+            assertThat(s.get("outcome").asText()).isEqualTo("unscored");
+            assertThat(s.has("score")).isFalse();
+        });
+        assertThat(alerts.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldFoldConsecutiveAnomaliesOfOneEntityIntoOneIncident() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of());
+        send(record("a", 1_000, 50)); // opens an incident for a
+        send(record("a", 2_000, 60)); // folded
+        send(record("b", 2_500, 70)); // opens one for b
+        send(record("a", 3_000, 1));  // normal
+        send(record("a", 9_000, 80)); // within 10 s of the last anomaly: folded
+        send(record("a", 30_000, 90)); // after the cooldown: a new incident
+        send(record("a", 30_001, 1));
+        send(record("a", 30_002, 1));
+        List<JsonNode> out = read(alerts);
+        assertThat(out).extracting(a -> a.get("entity").asText()).containsExactly("a", "b", "a");
+        assertThat(out).extracting(a -> a.get("alert_id").asText()).containsExactly("in:0:0", "in:0:2", "in:0:5");
+        assertThat(out).allSatisfy(a -> {
+            assertThat(a.get("incident_id").asText()).isEqualTo(a.get("alert_id").asText());
+            assertThat(a.get("record").get("host").asText()).isEqualTo(a.get("entity").asText());
+            assertThat(a.get("top_features").get(0).get("name").asText()).isEqualTo("cpu");
+        });
+        assertThat(read(scores)).filteredOn(s -> s.get("outcome").asText().equals("anomaly")).hasSize(5);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "not_json        | {\"host\":\"a\",                         | not JSON",
+            "not_object      | [1,2,3]                                   | not an object",
+            "missing_field   | {\"host\":\"a\",\"ts\":1,\"region\":\"eu\",\"up\":true} | 'cpu' is missing",
+            "wrong_type      | {\"host\":\"a\",\"ts\":1,\"cpu\":\"high\",\"region\":\"eu\",\"up\":true} | 'cpu' must be a number",
+            "non_finite      | {\"host\":\"a\",\"ts\":1,\"cpu\":NaN,\"region\":\"eu\",\"up\":true} | only finite numbers",
+            "unknown_category| {\"host\":\"a\",\"ts\":1,\"cpu\":1,\"region\":\"mars\",\"up\":true} | unknown category 'mars'",
+            "bad_timestamp   | {\"host\":\"a\",\"ts\":\"yesterday\",\"cpu\":1,\"region\":\"eu\",\"up\":true} | timestamp field 'ts'",
+            "wrong_type      | {\"host\":\"a\",\"ts\":1,\"cpu\":1,\"region\":\"eu\",\"up\":\"yes\"} | must be true or false",
+    })
+    void shouldRouteUnscorableValuesToTheDeadLetterTopicWithTheReason(String errorClass, String value, String reason) {
+        start(Map.of());
+        send(value);
+        List<TestRecord<byte[], byte[]>> out = deadLetters.readRecordsToList();
+        assertThat(out).hasSize(1);
+        TestRecord<byte[], byte[]> dead = out.get(0);
+        assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo(value);
+        assertThat(header(dead, DeadLetters.ERROR_CLASS)).isEqualTo(errorClass.strip());
+        assertThat(header(dead, DeadLetters.ERROR_REASON)).contains(reason.strip());
+        assertThat(header(dead, DeadLetters.SOURCE_TOPIC)).isEqualTo("in");
+        assertThat(header(dead, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
+        assertThat(header(dead, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        assertThat(scores.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldDeadLetterValuesLargerThanTheMaximum() {
+        start(Map.of(VigilConfig.MAX_RECORD_BYTES, "100"));
+        send("{\"host\":\"a\",\"pad\":\"" + "x".repeat(200) + "\"}");
+        TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+        assertThat(header(dead, DeadLetters.ERROR_CLASS)).isEqualTo("too_large");
+    }
+
+    @Test
+    void shouldDeadLetterEmptyValuesAndKeepScoringAfterBadInput() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of(VigilConfig.BATCH_MAX_RECORDS, "1"));
+        input.pipeInput(new TestRecord<>(null, new byte[0]));
+        send(record("a", 1, 1));
+        assertThat(header(deadLetters.readRecord(), DeadLetters.ERROR_CLASS)).isEqualTo("empty_value");
+        assertThat(read(scores)).extracting(s -> s.get("offset").asLong()).containsExactly(1L);
+    }
+
+    @Test
+    void shouldTreatAMissingOptionalFeatureAsMissingNotAsAnError() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of(VigilConfig.BATCH_MAX_RECORDS, "1"));
+        send("{\"host\":\"a\",\"ts\":1,\"cpu\":1,\"region\":\"us\",\"up\":false}");
+        assertThat(read(scores)).hasSize(1);
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldNotWriteScoresWhenTurnedOffButStillAlert() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of(VigilConfig.SCORES_ENABLED, "false", VigilConfig.BATCH_MAX_RECORDS, "1"));
+        send(record("a", 1, 50));
+        assertThat(scores.isEmpty()).isTrue();
+        assertThat(read(alerts)).hasSize(1);
+    }
+
+    @Test
+    void shouldKeepTheTopologyDescriptionStable() throws IOException {
+        VigilConfig config = VigilConfig.of(Map.of(VigilConfig.INPUT_TOPICS, "in"));
+        String described = VigilTopology.build(config, SPEC, models, VigilTopology.Listener.NONE).describe().toString();
+        Path golden = Path.of("src/test/resources/topology-description.txt");
+        if (Boolean.getBoolean("vigil.updateGolden")) {
+            Files.writeString(golden, described);
+        }
+        assertThat(described)
+                .as("Topology changed: renamed stores or processors lose state on upgrade. If intended, run with -Dvigil.updateGolden=true")
+                .isEqualTo(Files.readString(golden));
+    }
+
+    private static String header(TestRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,264 @@
+package dev.vigil.kafka;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka cluster inside this JVM: one {@link KafkaRaftServer} acting as both
+ * broker and KRaft controller, listening on the loopback interface.
+ *
+ * <p>Used by {@code vigil demo}, {@code vigil broker} and the integration tests. The log directory
+ * is formatted only the first time, so starting again on the same directory finds the topics,
+ * records and committed offsets of the previous run. Internal topics are single-replica and
+ * automatic topic creation is off: whoever needs a topic creates it (see {@link Topics}).
+ *
+ * <p>Beware: a fatal fault inside the broker calls {@code org.apache.kafka.common.utils.Exit.halt},
+ * which ends the whole JVM unless a halt procedure has been installed.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+    private static final String HOST = "127.0.0.1";
+    private static final int NODE_ID = 1;
+    private static final int BIND_ATTEMPTS = 5;
+
+    private final KafkaRaftServer server;
+    private final Path logDir;
+    private final boolean deleteOnClose;
+    private final String bootstrapServers;
+    private boolean closed;
+
+    private EmbeddedKafka(KafkaRaftServer server, Path logDir, boolean deleteOnClose, int port) {
+        this.server = server;
+        this.logDir = logDir;
+        this.deleteOnClose = deleteOnClose;
+        this.bootstrapServers = HOST + ":" + port;
+    }
+
+    /** Starts a broker on a temporary log directory and a free port, with default settings. */
+    public static EmbeddedKafka start() {
+        return start(null, 0, Map.of());
+    }
+
+    /**
+     * Starts a broker and returns once it accepts clients.
+     *
+     * @param logDir    where the data lives; {@code null} for a temporary directory deleted on {@link #close()}.
+     *                  A given directory is kept and reused by the next start.
+     * @param port      the client (PLAINTEXT) port; 0 picks a free one
+     * @param overrides broker settings that replace or extend the defaults (e.g. shorter timeouts for tests)
+     * @throws IllegalStateException when the broker cannot start (e.g. the given port is taken)
+     */
+    public static EmbeddedKafka start(Path logDir, int port, Map<String, String> overrides) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+        }
+        boolean temporary = logDir == null;
+        Path dir = temporary ? createTempDir() : logDir.toAbsolutePath();
+        long begin = System.nanoTime();
+        try {
+            formatIfNeeded(dir);
+            for (int attempt = 1; ; attempt++) {
+                // Ports found free a moment ago may be taken by the time the broker binds: retry with new ones.
+                int clientPort = port == 0 ? freePort() : port;
+                int controllerPort = freePort();
+                KafkaRaftServer server = new KafkaRaftServer(
+                        new KafkaConfig(config(dir, clientPort, controllerPort, overrides), false), Time.SYSTEM);
+                try {
+                    server.startup();
+                } catch (RuntimeException e) {
+                    shutdownQuietly(server);
+                    // A port the caller chose is not retried: taken is taken.
+                    boolean retry = isBindFailure(e) && !(port != 0 && failedToBind(e, port)) && attempt < BIND_ATTEMPTS;
+                    if (retry) {
+                        LOG.info("Port {} or {} was taken, retrying with new ports", clientPort, controllerPort);
+                        continue;
+                    }
+                    throw new IllegalStateException("Kafka broker did not start on port " + clientPort
+                            + " with log dir " + dir + ": " + rootMessage(e), e);
+                }
+                EmbeddedKafka kafka = new EmbeddedKafka(server, dir, temporary, clientPort);
+                LOG.info("Kafka broker ready at {} (log dir {}) in {} ms", kafka.bootstrapServers, dir,
+                        (System.nanoTime() - begin) / 1_000_000);
+                return kafka;
+            }
+        } catch (RuntimeException e) {
+            if (temporary) {
+                deleteRecursively(dir);
+            }
+            throw e;
+        }
+    }
+
+    /** The address clients connect to, as {@code host:port}. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** The directory holding the broker's data and metadata log. */
+    public Path logDir() {
+        return logDir;
+    }
+
+    /** Shuts the broker down cleanly (flushing its logs) and deletes a temporary log directory. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long begin = System.nanoTime();
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            if (deleteOnClose) {
+                deleteRecursively(logDir);
+            }
+        }
+        LOG.info("Kafka broker at {} stopped in {} ms", bootstrapServers, (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    /** The broker settings: defaults for a single node, then the caller's overrides. */
+    static Map<String, String> config(Path dir, int clientPort, int controllerPort, Map<String, String> overrides) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", String.valueOf(NODE_ID));
+        props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        props.put("listeners", "PLAINTEXT://" + HOST + ":" + clientPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + clientPort);
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("log.dirs", dir.toString());
+        // A single node cannot hold more than one replica: without these, consumers never find a coordinator.
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        // Fewer coordinator partitions: the first group or transaction does not wait for 50 partitions to load.
+        props.put("offsets.topic.num.partitions", "5");
+        props.put("transaction.state.log.num.partitions", "5");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        // Topics are created on purpose, with the settings they need; a typo must not create one.
+        props.put("auto.create.topics.enable", "false");
+        props.put("num.partitions", "1");
+        props.putAll(overrides);
+        return props;
+    }
+
+    private static void formatIfNeeded(Path dir) {
+        if (Files.exists(dir.resolve("meta.properties"))) {
+            // Formatting again would give the directory a new cluster id and fail: reuse it as it is.
+            LOG.info("Reusing formatted log dir {}", dir);
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+            new Formatter()
+                    .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                    .setNodeId(NODE_ID)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setDirectories(List.of(dir.toString()))
+                    .setMetadataLogDirectory(dir.toString())
+                    .setControllerListenerName("CONTROLLER")
+                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                    .run();
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot format Kafka log dir " + dir + ": " + rootMessage(e), e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("No free port on " + HOST, e);
+        }
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the failure names this port ("Socket server failed to bind to 127.0.0.1:9092"). */
+    private static boolean failedToBind(Throwable e, int port) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && message.contains("failed to bind") && message.contains(":" + port + ":")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root + ")";
+    }
+
+    private static void shutdownQuietly(KafkaRaftServer server) {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } catch (RuntimeException e) {
+            LOG.debug("Shutting down a broker that failed to start", e);
+        }
+    }
+
+    private static Path createTempDir() {
+        try {
+            return Files.createTempDirectory("vigil-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a temporary Kafka log dir", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.warn("Cannot delete {}: {}", p, e.toString());
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("Cannot delete temporary Kafka log dir {}: {}", dir, e.toString());
+        }
+    }
+}

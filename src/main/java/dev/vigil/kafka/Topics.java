@@ -1,0 +1,91 @@
+package dev.vigil.kafka;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the topics Vigil needs through the AdminClient, leaving existing ones as they are. */
+public final class Topics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Topics.class);
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private Topics() {
+    }
+
+    /**
+     * Creates every topic of {@code specs} that does not exist yet. Idempotent and safe to race
+     * with another instance doing the same. An existing topic is never changed: if it has fewer
+     * partitions than wanted, a warning says so (adding partitions moves keys between partitions,
+     * which is the operator's call, not ours).
+     *
+     * @return the names of the topics this call created, in the order given
+     * @throws IllegalStateException when a topic can be neither created nor found
+     */
+    public static List<String> ensure(Admin admin, Collection<TopicSpec> specs) {
+        List<String> created = new ArrayList<>();
+        if (specs.isEmpty()) {
+            return created;
+        }
+        List<NewTopic> requests = specs.stream().map(TopicSpec::toNewTopic).toList();
+        CreateTopicsResult result = admin.createTopics(requests);
+        List<TopicSpec> existing = new ArrayList<>();
+        for (TopicSpec spec : specs) {
+            try {
+                await(result.values().get(spec.name()));
+                created.add(spec.name());
+                LOG.info("Created topic {} ({} partitions, replication {}, configs {})",
+                        spec.name(), spec.partitions(), spec.replication(), spec.configs());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("Cannot create topic '" + spec.name() + "': " + e.getCause().getMessage(), e.getCause());
+                }
+                existing.add(spec);
+            }
+        }
+        if (!existing.isEmpty()) {
+            warnAboutFewerPartitions(admin, existing);
+        }
+        return created;
+    }
+
+    private static void warnAboutFewerPartitions(Admin admin, List<TopicSpec> existing) {
+        Map<String, KafkaFuture<TopicDescription>> descriptions =
+                admin.describeTopics(existing.stream().map(TopicSpec::name).toList()).topicNameValues();
+        for (TopicSpec spec : existing) {
+            try {
+                int actual = await(descriptions.get(spec.name())).partitions().size();
+                if (actual < spec.partitions()) {
+                    LOG.warn("Topic {} exists with {} partitions, fewer than the {} wanted; it is left as it is",
+                            spec.name(), actual, spec.partitions());
+                }
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("Topic '" + spec.name() + "' exists but cannot be described: "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+        }
+    }
+
+    private static <T> T await(KafkaFuture<T> future) throws ExecutionException {
+        try {
+            return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while setting up topics", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer within " + TIMEOUT_SECONDS + " s while setting up topics", e);
+        }
+    }
+}

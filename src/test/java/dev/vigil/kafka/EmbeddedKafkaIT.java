@@ -1,0 +1,132 @@
+package dev.vigil.kafka;
+
+import static dev.vigil.testsupport.TestRecords.string;
+import static dev.vigil.testsupport.TestRecords.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.testsupport.Await;
+import dev.vigil.testsupport.KafkaBroker;
+import dev.vigil.testsupport.TestRecords;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(KafkaBroker.class)
+class EmbeddedKafkaIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @Test
+    void shouldDeliverEveryProducedRecordAcrossPartitions() {
+        String topic = KafkaBroker.createTopic("roundtrip", 3);
+        List<ProducerRecord<byte[], byte[]>> sent = IntStream.range(0, 1000)
+                .mapToObj(i -> new ProducerRecord<>(topic, utf8("key-" + (i % 17)), utf8("value-" + i)))
+                .toList();
+
+        TestRecords.produce(KafkaBroker.bootstrapServers(), sent);
+        List<ConsumerRecord<byte[], byte[]>> received =
+                TestRecords.consume(KafkaBroker.bootstrapServers(), topic, 1000, TIMEOUT, false);
+
+        assertThat(received).hasSize(1000);
+        assertThat(received.stream().map(r -> string(r.value())))
+                .containsExactlyInAnyOrderElementsOf(sent.stream().map(r -> string(r.value())).toList());
+        assertThat(received.stream().map(ConsumerRecord::partition).distinct()).hasSize(3);
+    }
+
+    @Test
+    void shouldKeepRecordsAndCommittedOffsetsWhenRestartedOnTheSameLogDir(@TempDir Path dir) throws Exception {
+        Path logDir = dir.resolve("kafka");
+        String topic = "durable";
+        String group = "durable-group";
+        TopicPartition partition = new TopicPartition(topic, 0);
+        List<String> values = IntStream.range(0, 100).mapToObj(i -> "record-" + i).toList();
+
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(logDir, 0, Map.of())) {
+            try (Admin admin = admin(kafka)) {
+                Topics.ensure(admin, List.of(TopicSpec.of(topic, 1)));
+            }
+            TestRecords.produceStrings(kafka.bootstrapServers(), topic,
+                    values.stream().map(v -> Map.entry("k", v)).toList());
+            try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(kafka, group)) {
+                consumer.assign(List.of(partition));
+                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(40)));
+            }
+        }
+        assertThat(logDir.resolve("meta.properties")).exists();
+
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(logDir, 0, Map.of())) {
+            List<ConsumerRecord<byte[], byte[]>> all = TestRecords.consume(kafka.bootstrapServers(), topic, 100, TIMEOUT, false);
+            assertThat(all.stream().map(r -> string(r.value()))).containsExactlyElementsOf(values);
+
+            try (Admin admin = admin(kafka)) {
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                assertThat(committed.get(partition).offset()).isEqualTo(40);
+            }
+            try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(kafka, group)) {
+                consumer.subscribe(List.of(topic));
+                List<ConsumerRecord<byte[], byte[]>> resumed = new ArrayList<>();
+                Await.until("the group to resume at its committed offset", TIMEOUT, () -> {
+                    consumer.poll(Duration.ofMillis(100)).forEach(resumed::add);
+                    return resumed.size() >= 60;
+                });
+                assertThat(resumed).hasSize(60);
+                assertThat(resumed.get(0).offset()).isEqualTo(40);
+                assertThat(string(resumed.get(0).value())).isEqualTo("record-40");
+            }
+        }
+    }
+
+    @Test
+    void shouldDeleteItsTemporaryLogDirOnClose() {
+        Path logDir;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            logDir = kafka.logDir();
+            assertThat(logDir.resolve("meta.properties")).exists();
+        }
+        assertThat(Files.exists(logDir)).isFalse();
+    }
+
+    @Test
+    void shouldRefuseToStartOnAPortThatIsTaken() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            assertThatThrownBy(() -> EmbeddedKafka.start(null, taken.getLocalPort(), Map.of()).close())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(String.valueOf(taken.getLocalPort()))
+                    .hasMessageContaining("Address already in use");
+        }
+    }
+
+    private static Admin admin(EmbeddedKafka kafka) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+    }
+
+    private static KafkaConsumer<byte[], byte[]> groupConsumer(EmbeddedKafka kafka, String group) {
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+}

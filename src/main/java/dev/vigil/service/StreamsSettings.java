@@ -1,0 +1,51 @@
+package dev.vigil.service;
+
+import dev.vigil.config.VigilConfig;
+import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** Kafka Streams properties from Vigil's config: Vigil's defaults first, then every {@code kafka.*} key on top. */
+public final class StreamsSettings {
+
+    /** Default application id, hence consumer group and internal-topic prefix. */
+    public static final String DEFAULT_APPLICATION_ID = "vigil";
+
+    private StreamsSettings() {
+    }
+
+    public static Properties of(VigilConfig config) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(VigilConfig.STATE_DIR));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        // Streams' default linger of 100 ms would dominate end-to-end latency; a few ms still batches well.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
+        p.putAll(config.kafkaProperties());
+        if (p.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
+            throw new ConfigException("kafka.bootstrap.servers is not set (give it in the config file, "
+                    + "as KAFKA_BOOTSTRAP_SERVERS, or with --bootstrap-servers)");
+        }
+        return p;
+    }
+
+    /**
+     * Properties for another client of the same cluster (security settings included): the
+     * {@code kafka.*} keys that client knows, e.g. {@code AdminClientConfig.configNames()}.
+     */
+    public static Properties clientProperties(VigilConfig config, java.util.Set<String> clientConfigNames) {
+        Properties streams = of(config);
+        Properties client = new Properties();
+        for (String name : streams.stringPropertyNames()) {
+            if (clientConfigNames.contains(name)) {
+                client.put(name, streams.getProperty(name));
+            }
+        }
+        return client;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class VigilCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = VigilCommand.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private String oneErrorLine() {
+        String text = err.toString().strip();
+        assertThat(text.lines()).as("stderr: %s", text).hasSize(1);
+        assertThat(out.toString()).isEmpty();
+        return text;
+    }
+
+    @Test
+    void shouldListTheCommandsInHelp() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("run", "demo", "broker", "config");
+    }
+
+    @Test
+    void shouldRejectAnUnknownCommandWithOneLineAndExitCode2() {
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(oneErrorLine()).contains("frobnicate");
+    }
+
+    @Test
+    void shouldRejectAMissingConfigFile() {
+        assertThat(run("run", "--config", dir.resolve("nope.properties").toString())).isEqualTo(2);
+        assertThat(oneErrorLine()).contains("Config file not found").contains("nope.properties");
+    }
+
+    @Test
+    void shouldRejectABadValueNamingTheKeyTheValueAndWhatIsAllowed() throws IOException {
+        Path config = Files.writeString(dir.resolve("vigil.properties"), "vigil.score.batch.max.records=0\n");
+        assertThat(run("run", "--config", config.toString())).isEqualTo(2);
+        assertThat(oneErrorLine()).contains("vigil.score.batch.max.records").contains("0").contains("at least 1");
+    }
+
+    @Test
+    void shouldRejectAnUnknownVigilKey() throws IOException {
+        Path config = Files.writeString(dir.resolve("vigil.properties"), "vigil.scroe.batch.max.records=10\n");
+        assertThat(run("run", "--config", config.toString())).isEqualTo(2);
+        assertThat(oneErrorLine()).contains("vigil.scroe.batch.max.records");
+    }
+
+    @Test
+    void shouldRejectABadFeatureSpec() throws IOException {
+        Path spec = Files.writeString(dir.resolve("spec.json"), "{\"features\":[{\"name\":\"region\",\"type\":\"categorical\"}]}");
+        Path config = Files.writeString(dir.resolve("vigil.properties"),
+                "kafka.bootstrap.servers=127.0.0.1:1\nvigil.feature.spec=" + spec + "\n");
+        assertThat(run("run", "--config", config.toString())).isEqualTo(2);
+        assertThat(oneErrorLine()).contains("spec.json").contains("region").contains("categories");
+    }
+
+    @Test
+    void shouldRequireTheBootstrapServers() throws IOException {
+        Path spec = Files.writeString(dir.resolve("spec.json"), "{\"features\":[{\"name\":\"cpu\",\"type\":\"numeric\"}]}");
+        Path config = Files.writeString(dir.resolve("vigil.properties"), "vigil.feature.spec=" + spec + "\n");
+        assertThat(run("run", "--config", config.toString())).isEqualTo(2);
+        assertThat(oneErrorLine()).contains("kafka.bootstrap.servers");
+    }
+
+    @Test
+    void shouldPrintTheConfigurationReference() {
+        assertThat(run("config", "docs")).isZero();
+        assertThat(out.toString()).contains("| `vigil.score.batch.max.records` | int | `256` |");
+    }
+}

@@ -231,7 +231,7 @@ public final class VigilConfig extends AbstractConfig {
         for (ConfigDef.ConfigKey key : keys) {
             md.append("| `").append(key.name).append("` | ")
                     .append(key.type.name().toLowerCase(Locale.ROOT)).append(" | ")
-                    .append(key.hasDefault() ? "`" + ConfigDef.convertToString(key.defaultValue, key.type) + "`" : "")
+                    .append(key.hasDefault() && key.defaultValue != null ? "`" + ConfigDef.convertToString(key.defaultValue, key.type) + "`" : "")
                     .append(" | ")
                     .append(key.validator == null ? "" : key.validator.toString().replace("|", "\\|"))
                     .append(" | ")

@@ -1,0 +1,44 @@
+package dev.vigil.train;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A scored (or unscored) record sampled for the training window, as it travels on the training
+ * topic: the window task needs the features to train on and the score and outcome to decide
+ * admission and to detect shifts.
+ *
+ * @param score   -ELBO under the model that scored it, NaN when unscored
+ * @param pValue  NaN when unscored
+ */
+public record TrainingSample(long eventTime, boolean scored, boolean anomaly, double score, double pValue, double[] features) {
+
+    private static final byte FORMAT = 1;
+
+    public byte[] toBytes() {
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 + 2 + 16 + 2 + 8 * features.length);
+        b.put(FORMAT).putLong(eventTime).put((byte) (scored ? 1 : 0)).put((byte) (anomaly ? 1 : 0))
+                .putDouble(score).putDouble(pValue).putShort((short) features.length);
+        for (double f : features) {
+            b.putDouble(f);
+        }
+        return b.array();
+    }
+
+    public static TrainingSample fromBytes(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        byte format = b.get();
+        if (format != FORMAT) {
+            throw new IllegalArgumentException("training sample of unknown format " + format);
+        }
+        long eventTime = b.getLong();
+        boolean scored = b.get() == 1;
+        boolean anomaly = b.get() == 1;
+        double score = b.getDouble();
+        double pValue = b.getDouble();
+        double[] features = new double[b.getShort()];
+        for (int i = 0; i < features.length; i++) {
+            features[i] = b.getDouble();
+        }
+        return new TrainingSample(eventTime, scored, anomaly, score, pValue, features);
+    }
+}

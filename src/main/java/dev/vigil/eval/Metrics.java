@@ -134,7 +134,7 @@ public final class Metrics {
             ap += (double) (tp - tpBefore) / positives * ((double) tp / flagged);
             i = j;
         }
-        return ap;
+        return Math.min(1.0, ap); // the sum can exceed 1 by a rounding error
     }
 
     /** The threshold (one of the scores) with the highest point-wise F1, and that F1. */

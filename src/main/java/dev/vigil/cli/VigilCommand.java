@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 RunCommand.class,
                 BrokerCommand.class,
+                EvaluateCommand.class,
                 ConfigCommand.class,
                 CommandLine.HelpCommand.class,
         })

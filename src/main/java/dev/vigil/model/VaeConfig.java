@@ -1,0 +1,105 @@
+package dev.vigil.model;
+
+import dev.vigil.ingest.FeatureSpec;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Architecture and training settings of the VAE. Immutable and validated; {@link #defaults} gives
+ * sensible values for 5 to 200 features, and the {@code with...} methods change one setting.
+ *
+ * @param hiddenSizes        widths of the encoder's hidden layers; the decoder mirrors them
+ * @param latentSize         dimension of z
+ * @param activation         {@code tanh}, {@code elu}, {@code relu} or {@code softplus}
+ * @param epochs             maximum number of passes over the training split
+ * @param batchSize          records per Adam step
+ * @param learningRate       Adam step size
+ * @param validationFraction share of the records held out for early stopping (0 = none)
+ * @param patience           epochs without validation improvement before stopping (after warm-up)
+ * @param klWarmupEpochs     epochs over which the KL weight rises linearly from 0 to 1 (0 = none)
+ * @param gradientClipNorm   global gradient norm clip (0 = none)
+ * @param seed               seeds initialization, shuffling, training noise and the fixed scoring noise
+ * @param samples            L, samples of z per record for the ELBO at scoring time
+ * @param iwaeSamples        K, importance samples for {@link VaeScorer#scoreIwae}
+ * @param logVarFloor        lower bound of a numeric feature's decoder log-variance, in standardized units
+ * @param threads            TensorFlow intra- and inter-op threads of each session
+ */
+public record VaeConfig(
+        List<Integer> hiddenSizes,
+        int latentSize,
+        String activation,
+        int epochs,
+        int batchSize,
+        double learningRate,
+        double validationFraction,
+        int patience,
+        int klWarmupEpochs,
+        double gradientClipNorm,
+        long seed,
+        int samples,
+        int iwaeSamples,
+        double logVarFloor,
+        int threads) {
+
+    /** The activations the graph builder knows. */
+    public static final List<String> ACTIVATIONS = List.of("tanh", "elu", "relu", "softplus");
+
+    public VaeConfig {
+        hiddenSizes = List.copyOf(hiddenSizes);
+        if (hiddenSizes.isEmpty() || hiddenSizes.stream().anyMatch(h -> h == null || h < 1)) {
+            throw new IllegalArgumentException("hiddenSizes must list at least one positive width: " + hiddenSizes);
+        }
+        activation = activation == null ? "" : activation.toLowerCase(Locale.ROOT);
+        check(ACTIVATIONS.contains(activation), "activation must be one of " + ACTIVATIONS + ", got '" + activation + "'");
+        check(latentSize >= 1, "latentSize must be >= 1");
+        check(epochs >= 1, "epochs must be >= 1");
+        check(batchSize >= 1, "batchSize must be >= 1");
+        check(learningRate > 0 && Double.isFinite(learningRate), "learningRate must be > 0");
+        check(validationFraction >= 0 && validationFraction < 0.9, "validationFraction must be in [0, 0.9)");
+        check(patience >= 1, "patience must be >= 1");
+        check(klWarmupEpochs >= 0, "klWarmupEpochs must be >= 0");
+        check(gradientClipNorm >= 0 && Double.isFinite(gradientClipNorm), "gradientClipNorm must be >= 0");
+        check(samples >= 1, "samples must be >= 1");
+        check(iwaeSamples >= 1, "iwaeSamples must be >= 1");
+        check(Double.isFinite(logVarFloor), "logVarFloor must be finite");
+        check(threads >= 1, "threads must be >= 1");
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /**
+     * Defaults that scale with the input width: the first hidden layer is the next power of two
+     * at or above the number of features (32..256), the second half of it, and the latent size
+     * about one fifth of the features (2..16).
+     */
+    public static VaeConfig defaults(FeatureSpec spec) {
+        int width = 0;
+        for (FeatureSpec.Feature f : spec.features()) {
+            width += f.isNumeric() ? 1 : f.cardinality();
+        }
+        int h1 = Math.max(32, Math.min(256, Integer.highestOneBit(Math.max(1, width - 1)) << 1));
+        int latent = Math.max(2, Math.min(16, (int) Math.ceil(spec.size() / 5.0)));
+        return new VaeConfig(List.of(h1, h1 / 2), latent, "tanh", 100, 128, 1e-3, 0.1, 10, 5, 10.0,
+                42L, 4, 64, -6.0, 1);
+    }
+
+    public VaeConfig withHiddenSizes(List<Integer> v) { return new VaeConfig(v, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withLatentSize(int v) { return new VaeConfig(hiddenSizes, v, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withActivation(String v) { return new VaeConfig(hiddenSizes, latentSize, v, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withEpochs(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, v, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withBatchSize(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, v, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withLearningRate(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, v, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withValidationFraction(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, v, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withPatience(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, v, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withKlWarmupEpochs(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, v, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withGradientClipNorm(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, v, seed, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withSeed(long v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, v, samples, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withSamples(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, v, iwaeSamples, logVarFloor, threads); }
+    public VaeConfig withIwaeSamples(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, v, logVarFloor, threads); }
+    public VaeConfig withLogVarFloor(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, v, threads); }
+    public VaeConfig withThreads(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, v); }
+}

@@ -1,0 +1,240 @@
+package dev.vigil.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The VAE's forward computation, shared by training and scoring. Weights come from a function
+ * (variables when training, constants when scoring); the noise {@code eps} has shape
+ * {@code [B or 1, S, latent]} so that training feeds fresh noise per record and scoring
+ * broadcasts one fixed set of S samples over the batch.
+ *
+ * <p>All per-feature terms are negative log-likelihoods in nats of the RAW value: a numeric
+ * feature's Gaussian term on the standardized value plus {@code log(scale)}, the log-Jacobian
+ * of the standardization. Missing features are multiplied by their mask, so they contribute 0.
+ */
+final class VaeGraph {
+
+    private static final float LOG_2PI = (float) Math.log(2 * Math.PI);
+
+    final Placeholder<TFloat32> xNum;
+    final Placeholder<TFloat32> mNum;
+    final Placeholder<TFloat32> xCat;
+    final Placeholder<TFloat32> mCat;
+    /** [B, Z] */
+    final Operand<TFloat32> mu;
+    /** [B, Z] */
+    final Operand<TFloat32> logVar;
+    /** [B] closed-form KL(q(z|x) || N(0, I)). */
+    final Operand<TFloat32> kl;
+
+    private final Ops tf;
+    private final Layout layout;
+    private final VaeConfig config;
+    private final Function<String, Operand<TFloat32>> weight;
+    private final Operand<TFloat32> logScale;
+
+    /** Shapes of every weight, by name, in graph order. */
+    static Map<String, int[]> weightShapes(Layout layout, VaeConfig config) {
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        List<Integer> hidden = config.hiddenSizes();
+        int in = layout.inputWidth();
+        for (int i = 0; i < hidden.size(); i++) {
+            shapes.put("enc" + i + "/w", new int[] {in, hidden.get(i)});
+            shapes.put("enc" + i + "/b", new int[] {hidden.get(i)});
+            in = hidden.get(i);
+        }
+        shapes.put("mu/w", new int[] {in, config.latentSize()});
+        shapes.put("mu/b", new int[] {config.latentSize()});
+        shapes.put("logvar/w", new int[] {in, config.latentSize()});
+        shapes.put("logvar/b", new int[] {config.latentSize()});
+        in = config.latentSize();
+        for (int i = hidden.size() - 1, d = 0; i >= 0; i--, d++) {
+            shapes.put("dec" + d + "/w", new int[] {in, hidden.get(i)});
+            shapes.put("dec" + d + "/b", new int[] {hidden.get(i)});
+            in = hidden.get(i);
+        }
+        shapes.put("out/w", new int[] {in, layout.outputWidth()});
+        shapes.put("out/b", new int[] {layout.outputWidth()});
+        return shapes;
+    }
+
+    VaeGraph(Ops tf, Layout layout, VaeConfig config, Normalization norm, Function<String, Operand<TFloat32>> weight) {
+        this.tf = tf;
+        this.layout = layout;
+        this.config = config;
+        this.weight = weight;
+        int nNum = layout.numNumeric();
+        int nCat = layout.numCategorical();
+        xNum = tf.withName("x_num").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, nNum)));
+        mNum = tf.withName("m_num").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, nNum)));
+        xCat = tf.withName("x_cat").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, layout.catWidth)));
+        mCat = tf.withName("m_cat").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, nCat)));
+        float[] ls = new float[nNum];
+        for (int i = 0; i < nNum; i++) {
+            ls[i] = (float) Math.log(norm.scale(layout.numeric[i]));
+        }
+        logScale = tf.constant(ls);
+
+        List<Operand<TFloat32>> parts = new ArrayList<>();
+        if (nNum > 0) {
+            parts.add(xNum);
+        }
+        if (nCat > 0) {
+            parts.add(xCat);
+        }
+        if (nNum > 0) {
+            parts.add(mNum);
+        }
+        if (nCat > 0) {
+            parts.add(mCat);
+        }
+        Operand<TFloat32> h = parts.size() == 1 ? parts.get(0) : tf.concat(parts, tf.constant(1));
+        for (int i = 0; i < config.hiddenSizes().size(); i++) {
+            h = activate(dense(h, "enc" + i));
+        }
+        mu = dense(h, "mu");
+        logVar = dense(h, "logvar");
+        Operand<TFloat32> perDim = tf.math.sub(tf.math.sub(tf.math.add(tf.math.square(mu), tf.math.exp(logVar)),
+                tf.constant(1f)), logVar);
+        kl = tf.math.mul(tf.constant(0.5f), tf.sum(perDim, tf.constant(1)));
+    }
+
+    /** The terms of S samples of z = mu + sigma * eps. */
+    final class Samples {
+        /** [B, S, Z] */
+        final Operand<TFloat32> z;
+        /** [B, S, nNum] masked numeric terms (raw units). */
+        final Operand<TFloat32> numNll;
+        /** [B, S, nCat] masked categorical terms. */
+        final Operand<TFloat32> catNll;
+        /** [B, S, nNum] decoder means, standardized. */
+        final Operand<TFloat32> numMean;
+        /** [B, S, catWidth] category probabilities. */
+        final Operand<TFloat32> catProb;
+
+        Samples(Operand<TFloat32> eps, int s) {
+            int nNum = layout.numNumeric();
+            int nCat = layout.numCategorical();
+            int latent = config.latentSize();
+            Operand<TFloat32> sigma = tf.math.exp(tf.math.mul(tf.constant(0.5f), logVar));
+            z = tf.math.add(tf.expandDims(mu, tf.constant(1)), tf.math.mul(tf.expandDims(sigma, tf.constant(1)), eps));
+            Operand<TFloat32> h = tf.reshape(z, tf.constant(new int[] {-1, latent}));
+            for (int i = 0; i < config.hiddenSizes().size(); i++) {
+                h = activate(dense(h, "dec" + i));
+            }
+            Operand<TFloat32> out = tf.reshape(dense(h, "out"), tf.constant(new int[] {-1, s, layout.outputWidth()}));
+
+            Operand<TFloat32> x3 = tf.expandDims(xNum, tf.constant(1));
+            Operand<TFloat32> m3 = tf.expandDims(mNum, tf.constant(1));
+            numMean = slice(out, 0, nNum);
+            Operand<TFloat32> floor = tf.constant((float) config.logVarFloor());
+            Operand<TFloat32> lv = tf.math.add(floor, tf.math.softplus(tf.math.sub(slice(out, nNum, nNum), floor)));
+            Operand<TFloat32> sq = tf.math.mul(tf.math.square(tf.math.sub(x3, numMean)), tf.math.exp(tf.math.neg(lv)));
+            Operand<TFloat32> gauss = tf.math.mul(tf.constant(0.5f), tf.math.add(tf.math.add(tf.constant(LOG_2PI), lv), sq));
+            numNll = tf.math.mul(tf.math.add(gauss, logScale), m3);
+
+            List<Operand<TFloat32>> nll = new ArrayList<>();
+            List<Operand<TFloat32>> prob = new ArrayList<>();
+            Operand<TInt32> two = tf.constant(2);
+            for (int c = 0; c < nCat; c++) {
+                Operand<TFloat32> logits = slice(out, 2 * nNum + layout.catOffset[c], layout.catSize[c]);
+                Operand<TFloat32> max = tf.stopGradient(tf.reduceMax(logits, two, org.tensorflow.op.core.ReduceMax.keepDims(true)));
+                Operand<TFloat32> shifted = tf.math.sub(logits, max);
+                Operand<TFloat32> logP = tf.math.sub(shifted,
+                        tf.math.log(tf.sum(tf.math.exp(shifted), two, org.tensorflow.op.core.Sum.keepDims(true))));
+                Operand<TFloat32> oneHot = tf.expandDims(tf.slice(xCat, tf.constant(new int[] {0, layout.catOffset[c]}),
+                        tf.constant(new int[] {-1, layout.catSize[c]})), tf.constant(1));
+                nll.add(tf.math.neg(tf.sum(tf.math.mul(oneHot, logP), two, org.tensorflow.op.core.Sum.keepDims(true))));
+                prob.add(tf.math.exp(logP));
+            }
+            if (nCat > 0) {
+                catNll = tf.math.mul(nCat == 1 ? nll.get(0) : tf.concat(nll, two), tf.expandDims(mCat, tf.constant(1)));
+                catProb = nCat == 1 ? prob.get(0) : tf.concat(prob, two);
+            } else {
+                catNll = null;
+                catProb = null;
+            }
+        }
+
+        /** [B, nNum] numeric terms averaged over the samples, or null without numeric features. */
+        Operand<TFloat32> numTerms() {
+            return layout.numNumeric() == 0 ? null : tf.math.mean(numNll, tf.constant(1));
+        }
+
+        /** [B, nCat] categorical terms averaged over the samples, or null without categorical features. */
+        Operand<TFloat32> catTerms() {
+            return layout.numCategorical() == 0 ? null : tf.math.mean(catNll, tf.constant(1));
+        }
+
+        /** [B] the reconstruction part of -ELBO: the sum of all feature terms. */
+        Operand<TFloat32> reconstruction() {
+            Operand<TFloat32> total = null;
+            for (Operand<TFloat32> terms : new Operand[] {numTerms(), catTerms()}) {
+                if (terms != null) {
+                    Operand<TFloat32> sum = tf.sum(terms, tf.constant(1));
+                    total = total == null ? sum : tf.math.add(total, sum);
+                }
+            }
+            return total;
+        }
+
+        /** [B, S] log p(x|z_s) summed over features. */
+        Operand<TFloat32> logLikelihood() {
+            Operand<TFloat32> total = null;
+            for (Operand<TFloat32> terms : new Operand[] {layout.numNumeric() == 0 ? null : numNll, catNll}) {
+                if (terms != null) {
+                    Operand<TFloat32> sum = tf.sum(terms, tf.constant(2));
+                    total = total == null ? sum : tf.math.add(total, sum);
+                }
+            }
+            return tf.math.neg(total);
+        }
+    }
+
+    /**
+     * [B] the importance-weighted estimate of -log p(x) from K samples with noise {@code eps}
+     * [1, K, Z]: -(logsumexp_k(log p(x|z_k) + log p(z_k) - log q(z_k|x)) - log K). The log(2 pi)
+     * terms of p(z) and q(z|x) cancel.
+     */
+    Operand<TFloat32> iwae(Operand<TFloat32> eps, int k) {
+        Samples s = new Samples(eps, k);
+        Operand<TInt32> two = tf.constant(2);
+        Operand<TFloat32> logPz = tf.math.mul(tf.constant(-0.5f), tf.sum(tf.math.square(s.z), two));
+        Operand<TFloat32> logQz = tf.math.mul(tf.constant(-0.5f), tf.math.add(tf.sum(tf.math.square(eps), two),
+                tf.expandDims(tf.sum(logVar, tf.constant(1)), tf.constant(1))));
+        Operand<TFloat32> logW = tf.math.sub(tf.math.add(s.logLikelihood(), logPz), logQz);
+        Operand<TInt32> one = tf.constant(1);
+        Operand<TFloat32> max = tf.reduceMax(logW, one, org.tensorflow.op.core.ReduceMax.keepDims(true));
+        Operand<TFloat32> lse = tf.math.add(tf.squeeze(max, org.tensorflow.op.core.Squeeze.axis(List.of(1L))),
+                tf.math.log(tf.sum(tf.math.exp(tf.math.sub(logW, max)), one)));
+        return tf.math.neg(tf.math.sub(lse, tf.constant((float) Math.log(k))));
+    }
+
+    Operand<TFloat32> slice(Operand<TFloat32> out, int from, int size) {
+        return tf.slice(out, tf.constant(new int[] {0, 0, from}), tf.constant(new int[] {-1, -1, size}));
+    }
+
+    Operand<TFloat32> dense(Operand<TFloat32> x, String name) {
+        return tf.math.add(tf.linalg.matMul(x, weight.apply(name + "/w")), weight.apply(name + "/b"));
+    }
+
+    private Operand<TFloat32> activate(Operand<TFloat32> x) {
+        return switch (config.activation()) {
+            case "tanh" -> tf.math.tanh(x);
+            case "elu" -> tf.nn.elu(x);
+            case "relu" -> tf.nn.relu(x);
+            case "softplus" -> tf.math.softplus(x);
+            default -> throw new IllegalStateException("unknown activation " + config.activation());
+        };
+    }
+}

@@ -1,0 +1,357 @@
+package dev.vigil.model;
+
+import dev.vigil.ingest.FeatureSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Trains a VAE on records in spec order and returns it as a {@link ModelBundle}.
+ *
+ * <p>Mini-batch Adam (written in the graph with {@code ApplyAdam}, after clipping the global
+ * gradient norm), an internal validation split with early stopping that keeps the best weights,
+ * an optional linear KL warm-up, and one fresh sample of z per record and step. Everything random
+ * (initial weights, split, shuffling, noise) comes from the config's seed and is fed from Java, so
+ * the same data and seed give the same model. Training runs in its own graph and session with
+ * {@code config.threads()} threads, so it never blocks a live {@link VaeScorer}.
+ */
+public final class VaeTrainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VaeTrainer.class);
+    private static final float BETA1 = 0.9f;
+    private static final float BETA2 = 0.999f;
+    private static final float ADAM_EPSILON = 1e-7f;
+    private static final int EVAL_CHUNK = 2048;
+
+    private VaeTrainer() {
+    }
+
+    /**
+     * @param rows     training records in spec order (numeric raw values, categorical indices, NaN = missing)
+     * @param listener told after every epoch
+     * @throws IllegalArgumentException if there are fewer than 2 rows or a row is malformed
+     * @throws IllegalStateException    if the loss becomes NaN or infinite (diverged)
+     */
+    public static ModelBundle train(FeatureSpec spec, double[][] rows, VaeConfig config, TrainingListener listener) {
+        if (rows.length < 2) {
+            throw new IllegalArgumentException("need at least 2 training records, got " + rows.length);
+        }
+        long start = System.nanoTime();
+        Random random = new Random(config.seed());
+        int[] order = permutation(rows.length, random);
+        int nVal = config.validationFraction() == 0 ? 0
+                : (int) Math.min(rows.length - 1, Math.floor(rows.length * config.validationFraction()));
+        double[][] trainRows = new double[rows.length - nVal][];
+        double[][] valRows = new double[nVal][];
+        for (int i = 0; i < rows.length; i++) {
+            if (i < nVal) {
+                valRows[i] = rows[order[i]];
+            } else {
+                trainRows[i - nVal] = rows[order[i]];
+            }
+        }
+        Normalization norm = Normalization.fit(spec, trainRows);
+        Layout layout = new Layout(spec);
+        Layout.Inputs train = layout.encode(trainRows, 0, trainRows.length, norm);
+        Layout.Inputs val = nVal == 0 ? null : layout.encode(valRows, 0, nVal, norm);
+        Map<String, int[]> shapes = VaeGraph.weightShapes(layout, config);
+        Map<String, float[]> init = initialWeights(shapes, random);
+
+        try (Graph graph = new Graph()) {
+            Model model = new Model(Ops.create(graph), layout, config, norm, shapes, init);
+            try (Session session = new Session(graph, VaeScorer.sessionConfig(config.threads()))) {
+                session.initialize();
+                return new Loop(session, model, layout, config, random).run(spec, norm, train, val, listener, start);
+            }
+        }
+    }
+
+    /** Glorot-uniform weights, zero biases. */
+    private static Map<String, float[]> initialWeights(Map<String, int[]> shapes, Random random) {
+        Map<String, float[]> init = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+            int[] s = e.getValue();
+            float[] values = new float[s.length == 1 ? s[0] : s[0] * s[1]];
+            if (s.length == 2) {
+                double limit = Math.sqrt(6.0 / (s[0] + s[1]));
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) ((2 * random.nextDouble() - 1) * limit);
+                }
+            }
+            init.put(e.getKey(), values);
+        }
+        return init;
+    }
+
+    private static int[] permutation(int n, Random random) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    /** The training graph: forward pass on variables, loss, clipped gradients, Adam updates. */
+    private static final class Model {
+        final VaeGraph vae;
+        final Placeholder<TFloat32> eps;
+        final Placeholder<TFloat32> beta;
+        final Placeholder<TFloat32> lr;
+        final Placeholder<TFloat32> beta1Power;
+        final Placeholder<TFloat32> beta2Power;
+        /** Mean -ELBO of the batch (KL weight 1), for reporting and validation. */
+        final Operand<TFloat32> elbo;
+        final List<Op> updates = new ArrayList<>();
+        final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
+
+        Model(Ops tf, Layout layout, VaeConfig config, Normalization norm, Map<String, int[]> shapes, Map<String, float[]> init) {
+            for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+                variables.put(e.getKey(), tf.withName(e.getKey().replace('/', '_')).variable(
+                        tf.constant(VaeScorer.shapeOf(e.getValue()), DataBuffers.of(init.get(e.getKey())))));
+            }
+            vae = new VaeGraph(tf, layout, config, norm, variables::get);
+            eps = tf.withName("eps").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 1, config.latentSize())));
+            beta = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+            lr = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+            beta1Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+            beta2Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+            Operand<TFloat32> reconstruction = vae.new Samples(eps, 1).reconstruction();
+            Operand<org.tensorflow.types.TInt32> axis = tf.constant(0);
+            elbo = tf.math.mean(tf.math.add(reconstruction, vae.kl), axis);
+            Operand<TFloat32> objective = tf.math.mean(tf.math.add(reconstruction, tf.math.mul(beta, vae.kl)), axis);
+
+            List<Variable<TFloat32>> vars = new ArrayList<>(variables.values());
+            var gradients = tf.gradients(objective, vars);
+            List<Operand<TFloat32>> grads = new ArrayList<>();
+            for (int i = 0; i < vars.size(); i++) {
+                grads.add(gradients.<TFloat32>dy(i));
+            }
+            if (config.gradientClipNorm() > 0) {
+                Operand<TFloat32> squares = null;
+                for (int i = 0; i < grads.size(); i++) {
+                    int rank = shapes.get(new ArrayList<>(shapes.keySet()).get(i)).length;
+                    Operand<TFloat32> s = tf.sum(tf.math.square(grads.get(i)), tf.constant(rank == 1 ? new int[] {0} : new int[] {0, 1}));
+                    squares = squares == null ? s : tf.math.add(squares, s);
+                }
+                Operand<TFloat32> clip = tf.constant((float) config.gradientClipNorm());
+                Operand<TFloat32> scale = tf.math.div(clip, tf.math.maximum(tf.math.sqrt(squares), clip));
+                grads.replaceAll(g -> tf.math.mul(g, scale));
+            }
+            for (int i = 0; i < vars.size(); i++) {
+                Variable<TFloat32> v = vars.get(i);
+                Operand<TFloat32> zeros = tf.zerosLike(v);
+                Variable<TFloat32> m = tf.variable(zeros);
+                Variable<TFloat32> s = tf.variable(tf.zerosLike(v));
+                updates.add(tf.train.applyAdam(v, m, s, beta1Power, beta2Power, lr, tf.constant(BETA1), tf.constant(BETA2),
+                        tf.constant(ADAM_EPSILON), grads.get(i)));
+            }
+        }
+    }
+
+    /** The epoch loop, early stopping and the best-weights snapshot. */
+    private static final class Loop {
+        private final Session session;
+        private final Model model;
+        private final Layout layout;
+        private final VaeConfig config;
+        private final Random random;
+        private long step;
+
+        Loop(Session session, Model model, Layout layout, VaeConfig config, Random random) {
+            this.session = session;
+            this.model = model;
+            this.layout = layout;
+            this.config = config;
+            this.random = random;
+        }
+
+        ModelBundle run(FeatureSpec spec, Normalization norm, Layout.Inputs train, Layout.Inputs val,
+                        TrainingListener listener, long start) {
+            int n = train.rows;
+            int batch = Math.min(config.batchSize(), n);
+            float[] valNoise = val == null ? null : gaussians(new Random(config.seed() ^ 0x7A1L), val.rows * config.latentSize());
+            List<Double> trainLosses = new ArrayList<>();
+            List<Double> valLosses = new ArrayList<>();
+            Map<String, float[]> best = null;
+            double bestLoss = Double.POSITIVE_INFINITY;
+            int bestEpoch = 0;
+            int sinceBest = 0;
+            int epoch = 0;
+            while (epoch < config.epochs()) {
+                epoch++;
+                float beta = config.klWarmupEpochs() == 0 ? 1f : (float) Math.min(1.0, (double) epoch / config.klWarmupEpochs());
+                int[] order = permutation(n, random);
+                double sum = 0;
+                for (int from = 0; from < n; from += batch) {
+                    int to = Math.min(n, from + batch);
+                    Layout.Inputs b = gather(train, order, from, to);
+                    float[] eps = gaussians(random, (to - from) * config.latentSize());
+                    sum += step(b, eps, beta) * (to - from);
+                }
+                double trainLoss = sum / n;
+                double valLoss = val == null ? Double.NaN : evaluate(val, valNoise);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (!Double.isFinite(trainLoss) || (val != null && !Double.isFinite(valLoss))) {
+                    throw new IllegalStateException("training diverged at epoch " + epoch + " (train loss " + trainLoss
+                            + ", validation loss " + valLoss + "); lower the learning rate or check the data for extreme values");
+                }
+                trainLosses.add(trainLoss);
+                valLosses.add(valLoss);
+                LOG.debug("epoch {}: train {} validation {} ({} s)", epoch, trainLoss, valLoss, seconds);
+                listener.epoch(epoch, trainLoss, valLoss, seconds);
+                double monitored = val == null ? trainLoss : valLoss;
+                // Keep the best weights seen; patience only counts once the objective is the full ELBO.
+                if (monitored < bestLoss) {
+                    bestLoss = monitored;
+                    best = snapshot();
+                    bestEpoch = epoch;
+                    sinceBest = 0;
+                } else if (epoch > config.klWarmupEpochs() && ++sinceBest >= config.patience()) {
+                    break;
+                }
+            }
+            Map<String, ModelBundle.Weight> weights = new LinkedHashMap<>();
+            Map<String, int[]> shapes = VaeGraph.weightShapes(layout, config);
+            for (Map.Entry<String, float[]> e : best.entrySet()) {
+                weights.put(e.getKey(), new ModelBundle.Weight(shapes.get(e.getKey()), e.getValue()));
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            TrainingInfo info = new TrainingInfo(train.rows + (val == null ? 0 : val.rows), val == null ? 0 : val.rows, epoch,
+                    bestEpoch, trainLosses, valLosses, seconds, config.seed(), Instant.now());
+            LOG.info("trained on {} records: {} epochs (best {}), validation loss {}, {} s", info.records(), epoch, bestEpoch,
+                    bestLoss, String.format("%.1f", seconds));
+            return new ModelBundle(spec, config, norm, weights, info, 0, new byte[0]);
+        }
+
+        private double step(Layout.Inputs b, float[] eps, float beta) {
+            step++;
+            try (Feeds feeds = new Feeds(b, eps);
+                 TFloat32 betaT = TFloat32.scalarOf(beta);
+                 TFloat32 lrT = TFloat32.scalarOf((float) config.learningRate());
+                 TFloat32 p1 = TFloat32.scalarOf((float) Math.pow(BETA1, step));
+                 TFloat32 p2 = TFloat32.scalarOf((float) Math.pow(BETA2, step))) {
+                Session.Runner runner = feeds.runner().feed(model.beta, betaT).feed(model.lr, lrT)
+                        .feed(model.beta1Power, p1).feed(model.beta2Power, p2).fetch(model.elbo);
+                model.updates.forEach(runner::addTarget);
+                try (Result r = runner.run()) {
+                    return ((TFloat32) r.get(0)).getFloat();
+                }
+            }
+        }
+
+        /** Mean -ELBO over {@code data} with fixed noise, in chunks. */
+        private double evaluate(Layout.Inputs data, float[] noise) {
+            double sum = 0;
+            int latent = config.latentSize();
+            int[] identity = new int[data.rows];
+            for (int i = 0; i < identity.length; i++) {
+                identity[i] = i;
+            }
+            for (int from = 0; from < data.rows; from += EVAL_CHUNK) {
+                int to = Math.min(data.rows, from + EVAL_CHUNK);
+                float[] eps = java.util.Arrays.copyOfRange(noise, from * latent, to * latent);
+                try (Feeds feeds = new Feeds(gather(data, identity, from, to), eps);
+                     Result r = feeds.runner().fetch(model.elbo).run()) {
+                    sum += ((TFloat32) r.get(0)).getFloat() * (double) (to - from);
+                }
+            }
+            return sum / data.rows;
+        }
+
+        private Map<String, float[]> snapshot() {
+            Map<String, float[]> values = new LinkedHashMap<>();
+            Session.Runner runner = session.runner();
+            model.variables.values().forEach(runner::fetch);
+            try (Result r = runner.run()) {
+                int i = 0;
+                for (Map.Entry<String, Variable<TFloat32>> e : model.variables.entrySet()) {
+                    TFloat32 t = (TFloat32) r.get(i++);
+                    float[] v = new float[(int) t.size()];
+                    t.copyTo(DataBuffers.of(v, false, false));
+                    values.put(e.getKey(), v);
+                }
+            }
+            return values;
+        }
+
+        private Layout.Inputs gather(Layout.Inputs src, int[] order, int from, int to) {
+            int nNum = layout.numNumeric();
+            int nCat = layout.numCategorical();
+            int w = layout.catWidth;
+            Layout.Inputs dst = new Layout.Inputs(to - from, nNum, w, nCat);
+            for (int r = from; r < to; r++) {
+                int i = order[r];
+                int d = r - from;
+                System.arraycopy(src.xNum, i * nNum, dst.xNum, d * nNum, nNum);
+                System.arraycopy(src.mNum, i * nNum, dst.mNum, d * nNum, nNum);
+                System.arraycopy(src.xCat, i * w, dst.xCat, d * w, w);
+                System.arraycopy(src.mCat, i * nCat, dst.mCat, d * nCat, nCat);
+            }
+            return dst;
+        }
+
+        private final class Feeds implements AutoCloseable {
+            private final List<TFloat32> tensors = new ArrayList<>();
+            private final Session.Runner runner = session.runner();
+
+            Feeds(Layout.Inputs in, float[] eps) {
+                int nNum = layout.numNumeric();
+                int nCat = layout.numCategorical();
+                if (nNum > 0) {
+                    runner.feed(model.vae.xNum, tensor(Shape.of(in.rows, nNum), in.xNum));
+                    runner.feed(model.vae.mNum, tensor(Shape.of(in.rows, nNum), in.mNum));
+                }
+                if (nCat > 0) {
+                    runner.feed(model.vae.xCat, tensor(Shape.of(in.rows, layout.catWidth), in.xCat));
+                    runner.feed(model.vae.mCat, tensor(Shape.of(in.rows, nCat), in.mCat));
+                }
+                runner.feed(model.eps, tensor(Shape.of(in.rows, 1, config.latentSize()), eps));
+            }
+
+            private TFloat32 tensor(Shape shape, float[] values) {
+                TFloat32 t = TFloat32.tensorOf(shape, DataBuffers.of(values, true, false));
+                tensors.add(t);
+                return t;
+            }
+
+            Session.Runner runner() {
+                return runner;
+            }
+
+            @Override
+            public void close() {
+                tensors.forEach(TFloat32::close);
+            }
+        }
+    }
+
+    private static float[] gaussians(Random random, int count) {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
+    }
+}

@@ -1,0 +1,186 @@
+package dev.vigil.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HttpEndpointsTest {
+
+    /** What /api/model might serve; the real one belongs to the model package. */
+    record ModelInfo(long version, String createdAt, long parameters, double threshold) {}
+
+    private final HttpClient client = HttpClient.newHttpClient();
+    private final VigilMetrics metrics = new VigilMetrics();
+    private final AtomicReference<Readiness> readiness =
+            new AtomicReference<>(Readiness.of(KafkaStreams.State.REBALANCING, OptionalLong.empty()));
+    private final AtomicReference<Object> model = new AtomicReference<>();
+    private HttpEndpoints endpoints;
+
+    @BeforeEach
+    void start() throws IOException {
+        endpoints = HttpEndpoints.start(0, metrics, readiness::get, model::get);
+    }
+
+    @AfterEach
+    void stop() {
+        endpoints.close();
+    }
+
+    @Test
+    void shouldServePrometheusTextWithTheOutcomeCounters() throws Exception {
+        metrics.registerInputTopic("input");
+        metrics.recordOutcome("input", VigilMetrics.Outcome.ANOMALY);
+
+        HttpResponse<String> response = get("/metrics", null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
+        assertThat(response.body())
+                .contains("# TYPE vigil_records_total counter")
+                .contains("vigil_records_total{outcome=\"anomaly\",topic=\"input\"} 1.0")
+                .contains("vigil_records_total{outcome=\"normal\",topic=\"input\"} 0.0");
+    }
+
+    @Test
+    void shouldServeOpenMetricsWhenTheScraperAsksForIt() throws Exception {
+        metrics.observeBatch(16, 0.001);
+
+        HttpResponse<String> response = get("/metrics", "application/openmetrics-text; version=1.0.0");
+
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/openmetrics-text"));
+        assertThat(response.body())
+                .contains("# UNIT vigil_score_batch_duration_seconds seconds")
+                .contains("# UNIT vigil_score_nats nats")
+                .endsWith("# EOF\n");
+    }
+
+    @Test
+    void shouldAnswerHealthzWhileAlive() throws Exception {
+        HttpResponse<String> response = get("/healthz", null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("ok\n");
+    }
+
+    @Test
+    void shouldSayWhyItIsNotReadyWhileRebalancing() throws Exception {
+        HttpResponse<String> response = get("/readyz", null);
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).isEqualTo("not ready: REBALANCING\n");
+    }
+
+    @Test
+    void shouldBeReadyInColdStartAndSaySo() throws Exception {
+        readiness.set(Readiness.of(KafkaStreams.State.RUNNING, OptionalLong.empty()));
+
+        HttpResponse<String> response = get("/readyz", null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("ready: RUNNING, cold start (no model yet, records are unscored)\n");
+    }
+
+    @Test
+    void shouldBeReadyWithAModelAndNameItsVersion() throws Exception {
+        readiness.set(Readiness.of(KafkaStreams.State.RUNNING, OptionalLong.of(3)));
+
+        HttpResponse<String> response = get("/readyz", null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("ready: RUNNING, model v3\n");
+    }
+
+    @Test
+    void shouldReportNotReadyWhenTheReadinessCheckThrows() throws Exception {
+        endpoints.close();
+        endpoints = HttpEndpoints.start(0, metrics, () -> {
+            throw new IllegalStateException("streams not started");
+        }, model::get);
+
+        HttpResponse<String> response = get("/readyz", null);
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).startsWith("not ready: readiness check failed").contains("streams not started");
+    }
+
+    @Test
+    void shouldAnswer404WithJsonWhenNoModelIsLoaded() throws Exception {
+        HttpResponse<String> response = get("/api/model", null);
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(new ObjectMapper().readTree(response.body()).get("error").asText()).isEqualTo("no model loaded");
+    }
+
+    @Test
+    void shouldServeTheCurrentModelAsJson() throws Exception {
+        model.set(new ModelInfo(3, "2025-01-01T12:00:00Z", 12_345, 41.5));
+
+        HttpResponse<String> response = get("/api/model", null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode json = new ObjectMapper().readTree(response.body());
+        assertThat(json.get("version").asLong()).isEqualTo(3);
+        assertThat(json.get("parameters").asLong()).isEqualTo(12_345);
+        assertThat(json.get("threshold").asDouble()).isEqualTo(41.5);
+    }
+
+    @Test
+    void shouldLinkEveryEndpointFromTheIndexPage() throws Exception {
+        HttpResponse<String> response = get("/", null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(response.body()).contains("href=\"metrics\"", "href=\"healthz\"", "href=\"readyz\"", "href=\"api/model\"");
+    }
+
+    @Test
+    void shouldAnswer404ForUnknownPathsAnd405ForWrites() throws Exception {
+        assertThat(get("/nope", null).statusCode()).isEqualTo(404);
+        assertThat(get("/api/model/extra", null).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> post = client.send(
+                HttpRequest.newBuilder(uri("/readyz")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    }
+
+    @Test
+    void shouldStopServingOnClose() {
+        int port = endpoints.port();
+        endpoints.close();
+
+        assertThat(port).isPositive();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
+                        HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(IOException.class);
+    }
+
+    private HttpResponse<String> get(String path, String accept) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + endpoints.port() + path);
+    }
+}

@@ -1,5 +1,6 @@
 package dev.vigil.metrics;
 
+import dev.vigil.score.Outcome;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -36,16 +37,6 @@ import org.apache.kafka.streams.KafkaStreams;
  * <p>All methods are thread-safe.
  */
 public final class VigilMetrics {
-
-    /** What became of one input record. The label value is {@link #label()}. */
-    public enum Outcome {
-        NORMAL, ANOMALY, UNSCORED, DEAD_LETTER;
-
-        /** The value of the {@code outcome} label: {@code normal}, {@code anomaly}, ... */
-        public String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     /** Results a training run can end with; the values of the {@code result} label. */
     public static final List<String> TRAINING_RESULTS = List.of("promoted", "rejected", "failed");

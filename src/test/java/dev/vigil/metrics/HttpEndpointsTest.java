@@ -41,7 +41,7 @@ class HttpEndpointsTest {
     @Test
     void shouldServePrometheusTextWithTheOutcomeCounters() throws Exception {
         metrics.registerInputTopic("input");
-        metrics.recordOutcome("input", VigilMetrics.Outcome.ANOMALY);
+        metrics.recordOutcome("input", dev.vigil.score.Outcome.ANOMALY);
 
         HttpResponse<String> response = get("/metrics", null);
 

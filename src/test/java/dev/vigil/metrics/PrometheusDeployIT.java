@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.vigil.metrics.VigilMetrics.Outcome;
+import dev.vigil.score.Outcome;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;

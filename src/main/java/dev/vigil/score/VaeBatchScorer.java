@@ -1,0 +1,159 @@
+package dev.vigil.score;
+
+import dev.vigil.calibration.AlertPolicy;
+import dev.vigil.calibration.Calibration;
+import dev.vigil.calibration.Decision;
+import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.model.ModelBundle;
+import dev.vigil.model.ModelFormatException;
+import dev.vigil.model.RecordScore;
+import dev.vigil.model.ScoreBatch;
+import dev.vigil.model.VaeScorer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+/**
+ * The VAE as the topology sees it: one TensorFlow call per batch, then each record's p-value,
+ * severity and decision from the bundle's calibration and the configured alert policy.
+ */
+public final class VaeBatchScorer implements BatchScorer {
+
+    private final VaeScorer scorer;
+    private final Calibration calibration;
+    private final AlertPolicy policy;
+    private final FeatureSpec spec;
+
+    private VaeBatchScorer(VaeScorer scorer, Calibration calibration, AlertPolicy policy) {
+        this.scorer = scorer;
+        this.calibration = calibration;
+        this.policy = policy;
+        this.spec = scorer.bundle().spec();
+    }
+
+    /** Opens a scorer for a calibrated bundle; {@code policy} null means the policy the bundle was calibrated with. */
+    public static VaeBatchScorer open(ModelBundle bundle, AlertPolicy policy) {
+        byte[] calibration = bundle.calibration();
+        if (calibration.length == 0) {
+            throw new ModelFormatException("model bundle v" + bundle.version() + " has no calibration: train it with vigil train");
+        }
+        Calibration c = Calibration.fromBytes(calibration);
+        return new VaeBatchScorer(VaeScorer.open(bundle), c, policy == null ? c.settings().alertPolicy() : policy);
+    }
+
+    public ModelBundle bundle() {
+        return scorer.bundle();
+    }
+
+    public Calibration calibration() {
+        return calibration;
+    }
+
+    @Override
+    public long modelVersion() {
+        return scorer.bundle().version();
+    }
+
+    @Override
+    public long calibrationVersion() {
+        return calibration.version();
+    }
+
+    @Override
+    public double threshold() {
+        return calibration.threshold() + policy.minScoreMargin();
+    }
+
+    @Override
+    public ScoredBatch score(double[][] rows) {
+        ScoreBatch batch = scorer.score(rows);
+        Decision[] decisions = new Decision[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            RecordScore r = batch.get(i);
+            decisions[i] = policy.decide(calibration, r.score(), policy.minContributingFeatures() > 0 ? featureTerms(r) : null);
+        }
+        return new ScoredBatch() {
+            @Override
+            public double score(int i) {
+                return decisions[i].score();
+            }
+
+            @Override
+            public double pValue(int i) {
+                return decisions[i].pValue();
+            }
+
+            @Override
+            public String severity(int i) {
+                return decisions[i].severity().name().toLowerCase(Locale.ROOT);
+            }
+
+            @Override
+            public boolean anomaly(int i) {
+                return decisions[i].anomaly();
+            }
+
+            @Override
+            public List<Contribution> contributions(int i, int k) {
+                return VaeBatchScorer.this.contributions(rows[i], batch.get(i), k);
+            }
+        };
+    }
+
+    /**
+     * The k most unusual features of a record: ranked by per-feature p-value (how rare the
+     * feature's term is among normal records), then by term. Raw terms alone would favour
+     * features with large natural spread; the p-value says "1 in 50,000 given the other fields".
+     */
+    List<Contribution> contributions(double[] row, RecordScore r, int k) {
+        double[] terms = featureTerms(r);
+        double positive = Math.max(r.kl(), 0);
+        for (double t : terms) {
+            positive += Double.isNaN(t) ? 0 : Math.max(t, 0);
+        }
+        double total = positive;
+        double[] p = new double[terms.length];
+        for (int j = 0; j < terms.length; j++) {
+            p[j] = calibration.featureCount() == terms.length ? calibration.featurePValue(j, terms[j]) : Double.NaN;
+        }
+        List<Contribution> out = new ArrayList<>();
+        IntStream.range(0, terms.length)
+                .filter(j -> !r.missing(j))
+                .boxed()
+                .sorted(Comparator.<Integer>comparingDouble(j -> Double.isNaN(p[j]) ? 1 : p[j])
+                        .thenComparing(j -> -terms[j]))
+                .limit(k)
+                .forEach(j -> out.add(new Contribution(spec.feature(j).name(), value(j, row[j]), value(j, r.expected(j)),
+                        total > 0 ? Math.max(terms[j], 0) / total : 0, p[j])));
+        return out;
+    }
+
+    private Object value(int feature, double v) {
+        FeatureSpec.Feature f = spec.feature(feature);
+        if (Double.isNaN(v)) {
+            return null;
+        }
+        return switch (f.type()) {
+            case NUMERIC -> v;
+            case BOOLEAN -> v >= 0.5;
+            case CATEGORICAL -> f.categories().get((int) Math.round(v));
+        };
+    }
+
+    private static double[] featureTerms(RecordScore r) {
+        double[] terms = r.featureTerms();
+        for (int j = 0; j < terms.length; j++) {
+            if (r.missing(j)) {
+                terms[j] = Double.NaN;
+            }
+        }
+        return terms;
+    }
+
+    @Override
+    public void close() {
+        scorer.close();
+    }
+}

@@ -20,12 +20,14 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -114,6 +116,20 @@ class EmbeddedKafkaIT {
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining(String.valueOf(taken.getLocalPort()))
                     .hasMessageContaining("Address already in use");
+        }
+    }
+
+    @Test
+    void shouldGiveTestGroupsASixSecondSessionTimeout() throws Exception {
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        try (Admin admin = KafkaBroker.admin()) {
+            Config config = admin.describeConfigs(List.of(broker)).all().get().get(broker);
+            for (String protocol : List.of("consumer", "streams")) {
+                assertThat(config.get("group." + protocol + ".session.timeout.ms").value())
+                        .isEqualTo(String.valueOf(KafkaBroker.GROUP_SESSION_TIMEOUT_MS));
+            }
+            assertThat(Integer.parseInt(config.get("group.min.session.timeout.ms").value()))
+                    .isLessThanOrEqualTo(KafkaBroker.GROUP_SESSION_TIMEOUT_MS);
         }
     }
 

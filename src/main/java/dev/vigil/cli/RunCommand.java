@@ -2,9 +2,7 @@ package dev.vigil.cli;
 
 import dev.vigil.config.VigilConfig;
 import dev.vigil.ingest.FeatureSpec;
-import dev.vigil.score.ModelHolder;
 import dev.vigil.service.VigilService;
-import dev.vigil.topology.VigilTopology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -45,8 +43,7 @@ final class RunCommand implements Callable<Integer> {
             throw new VigilCommand.UsageException(VigilConfig.FEATURE_SPEC + " is not set: give the feature spec file in the config or with --spec");
         }
         FeatureSpec spec = FeatureSpec.load(Path.of(specPath));
-        ModelHolder models = new ModelHolder();
-        try (VigilService service = new VigilService(config, spec, models, VigilTopology.Listener.NONE)) {
+        try (VigilService service = new VigilService(config, spec)) {
             Signals.onTerminate(() -> service.streams().close(Duration.ZERO));
             service.start();
             Throwable failure = service.awaitStop(Duration.ofDays(365_000));

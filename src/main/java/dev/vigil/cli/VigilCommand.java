@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         description = "Streaming anomaly detection for Kafka: a variational autoencoder scores every record.",
         subcommands = {
                 RunCommand.class,
+                DemoCommand.class,
                 BrokerCommand.class,
                 EvaluateCommand.class,
                 ConfigCommand.class,

@@ -14,6 +14,11 @@ public interface BatchScorer extends AutoCloseable {
 
     ScoredBatch score(double[][] rows);
 
+    /** What {@code /api/model} shows about this model. */
+    default java.util.Map<String, Object> describe() {
+        return java.util.Map.of("version", modelVersion(), "calibration_version", calibrationVersion(), "threshold", threshold());
+    }
+
     @Override
     void close();
 }

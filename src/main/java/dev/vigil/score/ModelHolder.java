@@ -11,6 +11,16 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ModelHolder implements AutoCloseable {
 
     private final AtomicReference<Entry> current = new AtomicReference<>();
+    private final java.util.function.Consumer<BatchScorer> onSwap;
+
+    public ModelHolder() {
+        this(scorer -> { });
+    }
+
+    /** {@code onSwap} is told about every new current model (e.g. to update metrics); it must not block. */
+    public ModelHolder(java.util.function.Consumer<BatchScorer> onSwap) {
+        this.onSwap = onSwap;
+    }
 
     /** A scorer held for one batch; {@link #scorer()} is null before the first model (cold start). */
     public interface Lease extends AutoCloseable {
@@ -78,6 +88,9 @@ public final class ModelHolder implements AutoCloseable {
     /** Makes {@code next} the current model; the previous one closes after its batches in flight. */
     public void swap(BatchScorer next) {
         Entry old = current.getAndSet(next == null ? null : new Entry(next));
+        if (next != null) {
+            onSwap.accept(next);
+        }
         if (old != null) {
             old.close();
         }

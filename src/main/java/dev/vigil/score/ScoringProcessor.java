@@ -31,7 +31,8 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
     public interface Listener {
         void batchScored(int size, long nanos);
 
-        void outcome(String sourceTopic, Outcome outcome, double score, long eventTime);
+        /** {@code timestamp} is the input record's Kafka timestamp, for end-to-end latency. */
+        void outcome(String sourceTopic, Outcome outcome, double score, long timestamp);
     }
 
     /** Where outputs go; a null child is not written (e.g. scores turned off). */
@@ -139,7 +140,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
             BufferedRecord r = p.record();
             emitScore(r, new ScoreRecord(r.source().id(), r.source().topic(), r.source().partition(), r.source().offset(),
                     r.entity(), r.eventTime(), Outcome.UNSCORED.label(), null, null, null, null, null, null));
-            listener.outcome(r.source().topic(), Outcome.UNSCORED, Double.NaN, r.eventTime());
+            listener.outcome(r.source().topic(), Outcome.UNSCORED, Double.NaN, r.timestamp());
         }
     }
 
@@ -166,7 +167,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
                         r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8));
                 context.forward(new Record<>(entityKey(r), (Object) alert, r.timestamp()), children.alerts());
             }
-            listener.outcome(r.source().topic(), outcome, scored.score(i), r.eventTime());
+            listener.outcome(r.source().topic(), outcome, scored.score(i), r.timestamp());
         }
     }
 

@@ -67,6 +67,25 @@ public final class VaeBatchScorer implements BatchScorer {
     }
 
     @Override
+    public java.util.Map<String, Object> describe() {
+        ModelBundle bundle = scorer.bundle();
+        java.util.Map<String, Object> info = new java.util.LinkedHashMap<>();
+        info.put("version", bundle.version());
+        info.put("created_at", bundle.training().createdAt().toString());
+        info.put("parameters", bundle.parameterCount());
+        info.put("size_bytes", bundle.sizeBytes());
+        info.put("features", spec.names());
+        info.put("spec_fingerprint", spec.fingerprint());
+        info.put("training", bundle.training());
+        info.put("calibration_version", calibration.version());
+        info.put("target_fpr", calibration.targetFpr());
+        info.put("threshold", threshold());
+        info.put("min_score_margin", policy.minScoreMargin());
+        info.put("min_contributing_features", policy.minContributingFeatures());
+        return info;
+    }
+
+    @Override
     public ScoredBatch score(double[][] rows) {
         ScoreBatch batch = scorer.score(rows);
         Decision[] decisions = new Decision[rows.length];

@@ -1,14 +1,27 @@
 package dev.vigil.service;
 
+import dev.vigil.calibration.AlertPolicy;
+import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.kafka.TopicSpec;
 import dev.vigil.kafka.Topics;
+import dev.vigil.metrics.HttpEndpoints;
+import dev.vigil.metrics.Readiness;
+import dev.vigil.metrics.VigilMetrics;
+import dev.vigil.model.ModelBundle;
+import dev.vigil.score.BatchScorer;
 import dev.vigil.score.ModelHolder;
+import dev.vigil.score.VaeBatchScorer;
 import dev.vigil.topology.VigilTopology;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -19,24 +32,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running Vigil service: creates the topics it needs (when allowed), runs the topology in
- * Kafka Streams, and shuts down in order: Kafka Streams first (with a timeout, committing what
- * was processed), then the models. Local state is never wiped on start.
+ * The running Vigil service: creates the topics it needs (when allowed), loads a bootstrap
+ * model, serves HTTP (metrics, health, model), runs the topology in Kafka Streams, and shuts
+ * down in order: Kafka Streams first (with a timeout, committing what was processed), then the
+ * HTTP server, then the models. Local state is never wiped on start.
  */
 public final class VigilService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(VigilService.class);
 
     private final VigilConfig config;
+    private final FeatureSpec spec;
+    private final VigilMetrics metrics = new VigilMetrics();
     private final ModelHolder models;
     private final KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
+    private HttpEndpoints http;
 
-    public VigilService(VigilConfig config, FeatureSpec spec, ModelHolder models, VigilTopology.Listener listener) {
+    public VigilService(VigilConfig config, FeatureSpec spec) {
         this.config = config;
-        this.models = models;
-        this.streams = new KafkaStreams(VigilTopology.build(config, spec, models, listener), StreamsSettings.of(config));
+        this.spec = spec;
+        this.models = new ModelHolder(this::modelSwapped);
+        this.streams = new KafkaStreams(VigilTopology.build(config, spec, models, new MetricsListener(metrics)),
+                StreamsSettings.of(config));
         // A bug or a broken model must not leave a zombie that commits nothing: shut the client down loudly.
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Vigil stream thread failed; shutting down (buffered records stay in the changelog and are scored after a restart)", e);
@@ -49,6 +68,9 @@ public final class VigilService implements AutoCloseable {
                 stopped.countDown();
             }
         });
+        if (config.getString(VigilConfig.INPUT_PATTERN) == null) {
+            config.inputTopics().forEach(metrics::registerInputTopic);
+        }
     }
 
     /** The topics Vigil writes and, unless a pattern is used, the input topics. */
@@ -57,12 +79,23 @@ public final class VigilService implements AutoCloseable {
         short replication = config.getShort(VigilConfig.TOPICS_REPLICATION);
         List<TopicSpec> topics = new ArrayList<>();
         if (config.getString(VigilConfig.INPUT_PATTERN) == null) {
-            config.inputTopics().forEach(t -> topics.add(new TopicSpec(t, partitions, replication, java.util.Map.of())));
+            config.inputTopics().forEach(t -> topics.add(new TopicSpec(t, partitions, replication, Map.of())));
         }
         for (String key : List.of(VigilConfig.SCORES_TOPIC, VigilConfig.ALERTS_TOPIC, VigilConfig.DEAD_LETTER_TOPIC)) {
-            topics.add(new TopicSpec(config.getString(key), partitions, replication, java.util.Map.of()));
+            topics.add(new TopicSpec(config.getString(key), partitions, replication, Map.of()));
         }
         return topics;
+    }
+
+    /** The alert policy from the {@code vigil.alert.*} knobs. */
+    public static AlertPolicy alertPolicy(VigilConfig config) {
+        return new AlertPolicy(config.getDouble(VigilConfig.MIN_SCORE_MARGIN),
+                config.getInt(VigilConfig.MIN_CONTRIBUTING_FEATURES), CalibrationSettings.DEFAULT_FEATURE_P_VALUE_BOUND);
+    }
+
+    /** Loads a model bundle (checked against the running spec) and makes it current. */
+    public void loadModel(ModelBundle bundle) {
+        models.swap(VaeBatchScorer.open(bundle, alertPolicy(config)));
     }
 
     public void start() {
@@ -74,11 +107,55 @@ public final class VigilService implements AutoCloseable {
                 }
             }
         }
+        String modelFile = config.getString(VigilConfig.MODEL_FILE);
+        if (modelFile != null) {
+            ModelBundle bundle = ModelBundle.load(Path.of(modelFile), spec);
+            loadModel(bundle.version() > 0 ? bundle : bundle.withVersion(1));
+        }
+        try {
+            http = HttpEndpoints.start(config.getInt(VigilConfig.HTTP_PORT), metrics, this::readiness, this::modelInfo);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve HTTP on port " + config.getInt(VigilConfig.HTTP_PORT)
+                    + " (" + VigilConfig.HTTP_PORT + "): " + e.getMessage(), e);
+        }
+        metrics.bindKafkaStreams(streams);
         streams.start();
+    }
+
+    private void modelSwapped(BatchScorer scorer) {
+        if (scorer instanceof VaeBatchScorer vae) {
+            metrics.setModel(vae.modelVersion(), vae.bundle().training().createdAt().toEpochMilli(), vae.bundle().parameterCount());
+        }
+        metrics.setThreshold(scorer.threshold());
+        LOG.info("Now scoring with model v{} (threshold {} nats)", scorer.modelVersion(), scorer.threshold());
+    }
+
+    private Readiness readiness() {
+        long version = models.currentVersion();
+        return Readiness.of(streams.state(), version < 0 ? OptionalLong.empty() : OptionalLong.of(version));
+    }
+
+    private Object modelInfo() {
+        try (ModelHolder.Lease lease = models.acquire()) {
+            return lease.scorer() == null ? null : lease.scorer().describe();
+        }
     }
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    public ModelHolder models() {
+        return models;
+    }
+
+    public VigilMetrics metrics() {
+        return metrics;
+    }
+
+    /** The HTTP port actually bound (after {@link #start}). */
+    public int httpPort() {
+        return http.port();
     }
 
     public KafkaStreams.State state() {
@@ -100,6 +177,9 @@ public final class VigilService implements AutoCloseable {
         Duration timeout = Duration.ofMillis(config.getLong(VigilConfig.SHUTDOWN_TIMEOUT_MS));
         if (!streams.close(timeout)) {
             LOG.warn("Kafka Streams did not close within {}", timeout);
+        }
+        if (http != null) {
+            http.close();
         }
         models.close();
     }

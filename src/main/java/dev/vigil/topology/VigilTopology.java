@@ -61,7 +61,7 @@ public final class VigilTopology {
             }
 
             @Override
-            public void outcome(String sourceTopic, Outcome outcome, double score, long eventTime) {
+            public void outcome(String sourceTopic, Outcome outcome, double score, long timestamp) {
             }
 
             @Override

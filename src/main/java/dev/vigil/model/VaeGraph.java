@@ -178,26 +178,12 @@ final class VaeGraph {
 
         /** [B] the reconstruction part of -ELBO: the sum of all feature terms. */
         Operand<TFloat32> reconstruction() {
-            Operand<TFloat32> total = null;
-            for (Operand<TFloat32> terms : new Operand[] {numTerms(), catTerms()}) {
-                if (terms != null) {
-                    Operand<TFloat32> sum = tf.sum(terms, tf.constant(1));
-                    total = total == null ? sum : tf.math.add(total, sum);
-                }
-            }
-            return total;
+            return sumOver(numTerms(), catTerms(), 1);
         }
 
         /** [B, S] log p(x|z_s) summed over features. */
         Operand<TFloat32> logLikelihood() {
-            Operand<TFloat32> total = null;
-            for (Operand<TFloat32> terms : new Operand[] {layout.numNumeric() == 0 ? null : numNll, catNll}) {
-                if (terms != null) {
-                    Operand<TFloat32> sum = tf.sum(terms, tf.constant(2));
-                    total = total == null ? sum : tf.math.add(total, sum);
-                }
-            }
-            return tf.math.neg(total);
+            return tf.math.neg(sumOver(layout.numNumeric() == 0 ? null : numNll, catNll, 2));
         }
     }
 
@@ -218,6 +204,13 @@ final class VaeGraph {
         Operand<TFloat32> lse = tf.math.add(tf.squeeze(max, org.tensorflow.op.core.Squeeze.axis(List.of(1L))),
                 tf.math.log(tf.sum(tf.math.exp(tf.math.sub(logW, max)), one)));
         return tf.math.neg(tf.math.sub(lse, tf.constant((float) Math.log(k))));
+    }
+
+    /** Sum of the numeric and categorical terms over {@code axis}; either may be null (no such features). */
+    private Operand<TFloat32> sumOver(Operand<TFloat32> numeric, Operand<TFloat32> categorical, int axis) {
+        Operand<TFloat32> a = numeric == null ? null : tf.sum(numeric, tf.constant(axis));
+        Operand<TFloat32> b = categorical == null ? null : tf.sum(categorical, tf.constant(axis));
+        return a == null ? b : b == null ? a : tf.math.add(a, b);
     }
 
     Operand<TFloat32> slice(Operand<TFloat32> out, int from, int size) {

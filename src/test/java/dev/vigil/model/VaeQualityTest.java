@@ -1,0 +1,149 @@
+package dev.vigil.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.ingest.FeatureSpec;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Model quality on seeded synthetic data whose true density is known. */
+@Tag("functional")
+class VaeQualityTest {
+
+    private static final int DIM = 10;
+    /** Allowed excess of mean -ELBO over the true mean -log p(x): 0.02 nats per feature. */
+    private static final double GAP_PER_FEATURE = 0.02;
+
+    private static final LinearGaussian DATA = new LinearGaussian(DIM, 2, 7);
+    private static final FeatureSpec SPEC = FeatureSpec.numeric(DIM);
+    private static VaeScorer scorer;
+
+    @BeforeAll
+    static void train() {
+        ModelBundle bundle = VaeTrainer.train(SPEC, DATA.sample(20_000, new Random(1)),
+                VaeConfig.defaults(SPEC).withEpochs(40), TrainingListener.NONE);
+        scorer = VaeScorer.open(bundle);
+    }
+
+    @AfterAll
+    static void close() {
+        scorer.close();
+    }
+
+    @Test
+    void shouldBoundTheTrueLogDensityTightlyOnLinearGaussianData() {
+        double[][] fresh = DATA.sample(20_000, new Random(2));
+        ScoreBatch batch = scorer.score(fresh);
+        double[] iwae = scorer.scoreIwae(fresh);
+        int n = fresh.length;
+        double sumDiff = 0;
+        double sumSq = 0;
+        double sumTrue = 0;
+        double sumIwae = 0;
+        double sumElbo = 0;
+        for (int i = 0; i < n; i++) {
+            double truth = DATA.negLogDensity(fresh[i]);
+            double d = batch.score(i) - truth;
+            sumDiff += d;
+            sumSq += d * d;
+            sumTrue += truth;
+            sumElbo += batch.score(i);
+            sumIwae += iwae[i];
+        }
+        double meanDiff = sumDiff / n;
+        double se = Math.sqrt((sumSq / n - meanDiff * meanDiff) / (n - 1));
+
+        // -ELBO >= -log p(x): the bound holds up to sampling error ...
+        assertThat(meanDiff).isGreaterThanOrEqualTo(-3 * se);
+        // ... and is tight: the true posterior factorizes, so a good fit closes the gap.
+        assertThat(meanDiff).isLessThanOrEqualTo(GAP_PER_FEATURE * DIM);
+        // The importance-weighted estimate lies between the two.
+        assertThat(sumIwae / n).isLessThanOrEqualTo(sumElbo / n).isGreaterThanOrEqualTo(sumTrue / n - 3 * se);
+    }
+
+    @Test
+    void shouldScorePointsOffTheManifoldHigher() {
+        Random random = new Random(3);
+        double[][] normal = DATA.sample(2000, random);
+        double[][] off = DATA.sample(2000, random);
+        for (double[] row : off) {
+            for (int j = 0; j < DIM; j++) {
+                row[j] += 3 * Math.sqrt(DATA.psi[j]) * random.nextGaussian();
+            }
+        }
+
+        double auroc = Auroc.of(scores(scorer.score(normal)), scores(scorer.score(off)));
+
+        assertThat(auroc).isGreaterThanOrEqualTo(0.99);
+    }
+
+    @Test
+    void shouldBlameTheFeatureThatWasPushedOut() {
+        Random random = new Random(4);
+        double[][] rows = DATA.sample(300, random);
+        int[] pushed = new int[rows.length];
+        double[] scale = scorer.bundle().normalization().scale();
+        for (int i = 0; i < rows.length; i++) {
+            pushed[i] = random.nextInt(DIM);
+            rows[i][pushed[i]] += (random.nextBoolean() ? 8 : -8) * scale[pushed[i]];
+        }
+
+        ScoreBatch batch = scorer.score(rows);
+        int hits = 0;
+        for (int i = 0; i < rows.length; i++) {
+            hits += batch.get(i).topFeatures(1)[0] == pushed[i] ? 1 : 0;
+        }
+
+        assertThat(hits / (double) rows.length).isGreaterThanOrEqualTo(0.9);
+    }
+
+    @Test
+    void shouldLearnCategoricalFeatures() {
+        FeatureSpec spec = new FeatureSpec(null, null, List.of(FeatureSpec.Feature.numeric("a"), FeatureSpec.Feature.numeric("b"),
+                FeatureSpec.Feature.categorical("kind", List.of("low", "mid", "high")), FeatureSpec.Feature.numeric("c")));
+        Random random = new Random(5);
+        double[][] train = categoricalRows(8000, random);
+        ModelBundle bundle = VaeTrainer.train(spec, train, VaeConfig.defaults(spec).withEpochs(30), TrainingListener.NONE);
+
+        double[][] right = categoricalRows(1000, random);
+        double[][] wrong = new double[right.length][];
+        for (int i = 0; i < right.length; i++) {
+            wrong[i] = right[i].clone();
+            wrong[i][2] = (right[i][2] + 1 + random.nextInt(2)) % 3;
+        }
+        try (VaeScorer s = VaeScorer.open(bundle)) {
+            ScoreBatch rightScores = s.score(right);
+            int correct = 0;
+            for (int i = 0; i < right.length; i++) {
+                correct += rightScores.get(i).expected(2) == right[i][2] ? 1 : 0;
+            }
+            assertThat(correct / (double) right.length).isGreaterThanOrEqualTo(0.8);
+            assertThat(Auroc.of(scores(rightScores), scores(s.score(wrong)))).isGreaterThanOrEqualTo(0.9);
+        }
+    }
+
+    /** The category is the tercile of a latent factor that also drives the numeric features. */
+    private static double[][] categoricalRows(int n, Random random) {
+        double[][] rows = new double[n][];
+        for (int i = 0; i < n; i++) {
+            double z = random.nextGaussian();
+            double u = random.nextGaussian();
+            int kind = z < -0.43 ? 0 : z < 0.43 ? 1 : 2;
+            rows[i] = new double[] {2 * z + 0.1 * random.nextGaussian(), u + 0.1 * random.nextGaussian(), kind,
+                    z - u + 0.1 * random.nextGaussian()};
+        }
+        return rows;
+    }
+
+    private static double[] scores(ScoreBatch batch) {
+        double[] s = new double[batch.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = batch.score(i);
+        }
+        return s;
+    }
+}

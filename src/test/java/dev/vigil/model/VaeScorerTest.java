@@ -1,0 +1,204 @@
+package dev.vigil.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class VaeScorerTest {
+
+    private static ModelBundle bundle;
+    private static VaeScorer scorer;
+    private static final double[][] ROWS = Bundles.mixedRows(1000, 11);
+
+    @BeforeAll
+    static void open() {
+        bundle = Bundles.random(Bundles.MIXED, 5);
+        scorer = VaeScorer.open(bundle);
+    }
+
+    @AfterAll
+    static void close() {
+        scorer.close();
+    }
+
+    @Test
+    void shouldComputeKlInClosedForm() {
+        double[] mu = {0.5, -1.2, 0, 2.0, 0.1};
+        double[] logVar = {0, -0.7, 1.3, -2.5, 0.4};
+        ModelBundle fixed = withFixedPosterior(Bundles.random(Bundles.MIXED, VaeConfig.defaults(Bundles.MIXED).withLatentSize(mu.length)), mu, logVar);
+        double expected = 0;
+        for (int k = 0; k < mu.length; k++) {
+            expected += 0.5 * (mu[k] * mu[k] + Math.exp(logVar[k]) - 1 - logVar[k]);
+        }
+
+        try (VaeScorer s = VaeScorer.open(fixed)) {
+            ScoreBatch batch = s.score(Arrays.copyOf(ROWS, 10));
+            for (int i = 0; i < batch.size(); i++) {
+                assertThat(batch.get(i).kl()).isCloseTo(expected, within(1e-5 * expected));
+            }
+        }
+    }
+
+    @Test
+    void shouldSplitTheScoreExactlyIntoKlAndFeatureTerms() {
+        ScoreBatch batch = scorer.score(ROWS);
+        assertThat(batch.size()).isEqualTo(ROWS.length);
+        for (int i = 0; i < batch.size(); i++) {
+            RecordScore r = batch.get(i);
+            assertThat(r.kl() + Arrays.stream(r.featureTerms()).sum()).isCloseTo(r.score(), within(1e-9));
+            assertThat(r.score()).isFinite();
+            assertThat(r.featureCount()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void shouldScoreTheSameBatchBitIdenticallyTwice() {
+        ScoreBatch first = scorer.score(ROWS);
+        ScoreBatch second = scorer.score(ROWS);
+        for (int i = 0; i < ROWS.length; i++) {
+            assertThat(second.get(i).featureTerms()).isEqualTo(first.get(i).featureTerms());
+            assertThat(second.get(i).kl()).isEqualTo(first.get(i).kl());
+            assertThat(second.get(i).expected()).isEqualTo(first.get(i).expected());
+        }
+    }
+
+    @Test
+    void shouldScoreARecordTheSameInAnyBatch() {
+        ScoreBatch whole = scorer.score(ROWS);
+        for (int size : new int[] {1, 7, 256}) {
+            for (int from = 0; from < 300; from += size) {
+                ScoreBatch part = scorer.score(Arrays.copyOfRange(ROWS, from, from + size));
+                for (int i = 0; i < size; i++) {
+                    double expected = whole.score(from + i);
+                    assertThat(part.score(i)).isCloseTo(expected, within(1e-5 * Math.abs(expected)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldScoreALoadedBundleBitIdentically() {
+        ModelBundle loaded = ModelBundle.fromBytes(bundle.toBytes(), Bundles.MIXED);
+        try (VaeScorer copy = VaeScorer.open(loaded)) {
+            ScoreBatch a = scorer.score(ROWS);
+            ScoreBatch b = copy.score(ROWS);
+            for (int i = 0; i < ROWS.length; i++) {
+                assertThat(b.get(i).featureTerms()).isEqualTo(a.get(i).featureTerms());
+                assertThat(b.get(i).kl()).isEqualTo(a.get(i).kl());
+            }
+            assertThat(copy.scoreIwae(ROWS)).isEqualTo(scorer.scoreIwae(ROWS));
+        }
+    }
+
+    @Test
+    void shouldScoreMissingValuesFinitelyWithZeroContribution() {
+        double[] row = ROWS[0].clone();
+        row[2] = Double.NaN;
+        row[1] = Double.NaN;
+
+        RecordScore r = scorer.score(new double[][] {row}).get(0);
+
+        assertThat(r.score()).isFinite();
+        assertThat(r.featureTerm(2)).isZero();
+        assertThat(r.featureTerm(1)).isZero();
+        assertThat(r.missing()).containsExactly(false, true, true, false);
+        assertThat(r.expected(2)).isFinite();
+        assertThat(scorer.scoreIwae(new double[][] {row})[0]).isFinite();
+    }
+
+    @Test
+    void shouldExplainCategoricalFeaturesWithAValidCategory() {
+        ScoreBatch batch = scorer.score(Arrays.copyOf(ROWS, 50));
+        for (int i = 0; i < batch.size(); i++) {
+            assertThat(batch.get(i).expected(1)).isIn(0.0, 1.0, 2.0);
+            assertThat(batch.get(i).featureTerm(1)).isPositive();
+        }
+    }
+
+    @Test
+    void shouldRejectAnInvalidCategoryIndexOrRowLength() {
+        assertThatThrownBy(() -> scorer.score(new double[][] {{0, 3, 1, 1}}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("region");
+        assertThatThrownBy(() -> scorer.score(new double[][] {{0, 1, 1}}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 values");
+    }
+
+    @Test
+    void shouldListTopFeaturesByDescendingTerm() {
+        RecordScore r = new RecordScore(1, new double[] {0.5, 3, -1, 2}, new double[4], new boolean[4]);
+
+        assertThat(r.topFeatures(3)).containsExactly(1, 3, 0);
+        assertThat(r.topFeatures(10)).containsExactly(1, 3, 0, 2);
+        assertThat(r.score()).isEqualTo(5.5);
+    }
+
+    @Test
+    void shouldScoreConcurrentlyWithTheSameResults() throws Exception {
+        double[] expected = scores(scorer.score(ROWS));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<double[]>> futures = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                futures.add(pool.submit(() -> scores(scorer.score(ROWS))));
+            }
+            for (Future<double[]> f : futures) {
+                assertThat(f.get()).isEqualTo(expected);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void shouldRefuseToScoreAfterClose() {
+        VaeScorer s = VaeScorer.open(bundle);
+        s.close();
+        s.close();
+
+        assertThatThrownBy(() -> s.score(ROWS)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void shouldScoreAnEmptyBatchWithoutCallingTheModel() {
+        assertThat(scorer.score(new double[0][]).size()).isZero();
+        assertThat(scorer.scoreIwae(new double[0][])).isEmpty();
+    }
+
+    private static double[] scores(ScoreBatch batch) {
+        double[] s = new double[batch.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = batch.score(i);
+        }
+        return s;
+    }
+
+    /** Zero encoder weights make mu and log sigma^2 equal the output biases for every input. */
+    private static ModelBundle withFixedPosterior(ModelBundle base, double[] mu, double[] logVar) {
+        Map<String, ModelBundle.Weight> weights = new LinkedHashMap<>();
+        base.weights().forEach((name, w) -> {
+            float[] v = w.values();
+            if (name.startsWith("enc") || name.equals("mu/w") || name.equals("logvar/w")) {
+                Arrays.fill(v, 0f);
+            } else if (name.equals("mu/b") || name.equals("logvar/b")) {
+                double[] source = name.equals("mu/b") ? mu : logVar;
+                for (int k = 0; k < v.length; k++) {
+                    v[k] = (float) source[k];
+                }
+            }
+            weights.put(name, new ModelBundle.Weight(w.shape(), v));
+        });
+        return new ModelBundle(base.spec(), base.config(), base.normalization(), weights, base.training(), 0, new byte[0]);
+    }
+}

@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 DemoCommand.class,
                 BrokerCommand.class,
+                TrainCommand.class,
+                ScoreCommand.class,
                 EvaluateCommand.class,
                 ConfigCommand.class,
                 CommandLine.HelpCommand.class,

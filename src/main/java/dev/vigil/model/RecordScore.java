@@ -47,6 +47,20 @@ public final class RecordScore {
         return featureTerms.clone();
     }
 
+    /**
+     * The feature terms with NaN for missing features (instead of their exact 0), for
+     * calibrations and tail estimates, which must leave missing features out.
+     */
+    public double[] featureTermsMissingAsNaN() {
+        double[] terms = featureTerms.clone();
+        for (int j = 0; j < terms.length; j++) {
+            if (missing[j]) {
+                terms[j] = Double.NaN;
+            }
+        }
+        return terms;
+    }
+
     public double featureTerm(int feature) {
         return featureTerms[feature];
     }

@@ -86,39 +86,57 @@ public final class VaeBatchScorer implements BatchScorer {
     }
 
     @Override
-    public ScoredBatch score(double[][] rows) {
+    public Scored score(double[][] rows) {
         ScoreBatch batch = scorer.score(rows);
         Decision[] decisions = new Decision[rows.length];
         for (int i = 0; i < rows.length; i++) {
             RecordScore r = batch.get(i);
-            decisions[i] = policy.decide(calibration, r.score(), policy.minContributingFeatures() > 0 ? featureTerms(r) : null);
+            decisions[i] = policy.decide(calibration, r.score(), policy.minContributingFeatures() > 0 ? r.featureTermsMissingAsNaN() : null);
         }
-        return new ScoredBatch() {
-            @Override
-            public double score(int i) {
-                return decisions[i].score();
-            }
+        return new Scored(rows, batch, decisions);
+    }
 
-            @Override
-            public double pValue(int i) {
-                return decisions[i].pValue();
-            }
+    /** A scored batch with the VAE's details (KL and per-feature terms) for callers that want them. */
+    public final class Scored implements ScoredBatch {
+        private final double[][] rows;
+        private final ScoreBatch batch;
+        private final Decision[] decisions;
 
-            @Override
-            public String severity(int i) {
-                return decisions[i].severity().name().toLowerCase(Locale.ROOT);
-            }
+        private Scored(double[][] rows, ScoreBatch batch, Decision[] decisions) {
+            this.rows = rows;
+            this.batch = batch;
+            this.decisions = decisions;
+        }
 
-            @Override
-            public boolean anomaly(int i) {
-                return decisions[i].anomaly();
-            }
+        /** The model's raw result for record {@code i}: KL, per-feature terms, expected values. */
+        public RecordScore record(int i) {
+            return batch.get(i);
+        }
 
-            @Override
-            public List<Contribution> contributions(int i, int k) {
-                return VaeBatchScorer.this.contributions(rows[i], batch.get(i), k);
-            }
-        };
+        @Override
+        public double score(int i) {
+            return decisions[i].score();
+        }
+
+        @Override
+        public double pValue(int i) {
+            return decisions[i].pValue();
+        }
+
+        @Override
+        public String severity(int i) {
+            return decisions[i].severity().name().toLowerCase(Locale.ROOT);
+        }
+
+        @Override
+        public boolean anomaly(int i) {
+            return decisions[i].anomaly();
+        }
+
+        @Override
+        public List<Contribution> contributions(int i, int k) {
+            return VaeBatchScorer.this.contributions(rows[i], batch.get(i), k);
+        }
     }
 
     /**
@@ -127,7 +145,7 @@ public final class VaeBatchScorer implements BatchScorer {
      * features with large natural spread; the p-value says "1 in 50,000 given the other fields".
      */
     List<Contribution> contributions(double[] row, RecordScore r, int k) {
-        double[] terms = featureTerms(r);
+        double[] terms = r.featureTermsMissingAsNaN();
         double positive = Math.max(r.kl(), 0);
         for (double t : terms) {
             positive += Double.isNaN(t) ? 0 : Math.max(t, 0);
@@ -159,16 +177,6 @@ public final class VaeBatchScorer implements BatchScorer {
             case BOOLEAN -> v >= 0.5;
             case CATEGORICAL -> f.categories().get((int) Math.round(v));
         };
-    }
-
-    private static double[] featureTerms(RecordScore r) {
-        double[] terms = r.featureTerms();
-        for (int j = 0; j < terms.length; j++) {
-            if (r.missing(j)) {
-                terms[j] = Double.NaN;
-            }
-        }
-        return terms;
     }
 
     @Override

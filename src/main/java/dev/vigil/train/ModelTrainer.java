@@ -57,23 +57,12 @@ public final class ModelTrainer {
             for (int i = 0; i < heldOut.length; i++) {
                 RecordScore r = batch.get(i);
                 scores[i] = r.score();
-                terms[i] = missingAsNaN(r);
+                terms[i] = r.featureTermsMissingAsNaN();
             }
         }
         // With few held-out rows, start the tail lower so that it still has enough excesses to fit.
         double tailQuantile = Math.min(calibration.tailQuantile(), 1.0 - 25.0 / heldOut.length);
         Calibration fitted = Calibration.fit(scores, terms, calibration.withTailQuantile(Math.max(0.9, tailQuantile)));
         return new Trained(bundle.withCalibration(fitted.toBytes()), heldOut);
-    }
-
-    /** Feature terms with missing features as NaN, which the calibration leaves out. */
-    public static double[] missingAsNaN(RecordScore r) {
-        double[] terms = r.featureTerms();
-        for (int j = 0; j < terms.length; j++) {
-            if (r.missing(j)) {
-                terms[j] = Double.NaN;
-            }
-        }
-        return terms;
     }
 }

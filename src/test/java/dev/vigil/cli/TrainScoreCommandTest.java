@@ -1,0 +1,73 @@
+package dev.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TrainScoreCommandTest {
+
+    @TempDir
+    Path dir;
+
+    /** Headerless CSV like SMD: x2 = 2 x1 + noise, x3 independent; the last {@code outliers} rows lie far off the x1-x2 line. */
+    private Path csv(String name, int rows, int outliers, long seed) throws IOException {
+        Random random = new Random(seed);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rows; i++) {
+            double x1 = random.nextGaussian();
+            double x2 = 2 * x1 + 0.1 * random.nextGaussian();
+            if (i >= rows - outliers) {
+                x2 += 3; // thirty noise standard deviations off the x1-x2 line
+            }
+            sb.append(x1).append(',').append(x2).append(',').append(random.nextGaussian()).append('\n');
+        }
+        return Files.writeString(dir.resolve(name), sb);
+    }
+
+    private int run(StringWriter out, String... args) {
+        CommandLine cli = VigilCommand.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void shouldTrainAModelAndScoreAHeaderlessFileRowByRowInInputOrder() throws IOException {
+        Path train = csv("train.csv", 3000, 0, 1);
+        Path test = csv("test.csv", 500, 20, 2);
+        Path model = dir.resolve("model.vigil");
+        StringWriter summary = new StringWriter();
+        assertThat(run(summary, "train", "--data", train.toString(), "--out", model.toString(), "--epochs", "40")).isZero();
+        assertThat(model).exists();
+        assertThat(summary.toString()).contains("threshold");
+
+        Path scores = dir.resolve("scores.csv");
+        assertThat(run(new StringWriter(), "score", "--model", model.toString(), "--data", test.toString(),
+                "--out", scores.toString())).isZero();
+        List<String> lines = Files.readAllLines(scores);
+        assertThat(lines.get(0)).isEqualTo(ScoreCommand.HEADER);
+        assertThat(lines).hasSize(501);
+        List<String[]> rows = lines.subList(1, lines.size()).stream().map(l -> l.split(",", -1)).toList();
+        long flaggedOutliers = rows.subList(480, 500).stream().filter(r -> r[7].equals("1")).count();
+        long flaggedNormal = rows.subList(0, 480).stream().filter(r -> r[7].equals("1")).count();
+        assertThat(flaggedOutliers).as("outliers flagged").isGreaterThanOrEqualTo(18);
+        assertThat(flaggedNormal).as("normal rows flagged").isLessThanOrEqualTo(10);
+        // An outlier breaks the x1-x2 relation: one of those two explains it.
+        assertThat(rows.subList(480, 500)).allSatisfy(r -> assertThat(r[2]).isIn("f0", "f1"));
+    }
+
+    @Test
+    void shouldRefuseAMissingDataFileWithExitCode2() {
+        assertThat(run(new StringWriter(), "train", "--data", dir.resolve("nope.csv").toString(), "--out",
+                dir.resolve("m").toString())).isEqualTo(2);
+    }
+}

@@ -65,6 +65,18 @@ public final class VigilConfig extends AbstractConfig {
     // Model and training
     public static final String MODEL_FILE = "vigil.model.file";
     public static final String MODEL_KEEP_VERSIONS = "vigil.model.keep.versions";
+    public static final String MODEL_MAX_BYTES = "vigil.model.max.bytes";
+    public static final String TRAIN_ENABLED = "vigil.train.enabled";
+    public static final String TRAIN_SAMPLE_RATE = "vigil.train.sample.rate";
+    public static final String TRAIN_ADMIT_MIN_PVALUE = "vigil.train.admit.min.pvalue";
+    public static final String TRAIN_WINDOW_MS = "vigil.train.window.ms";
+    public static final String TRAIN_RETRAIN_RECORDS = "vigil.train.retrain.records";
+    public static final String TRAIN_RETRAIN_INTERVAL_MS = "vigil.train.retrain.interval.ms";
+    public static final String TRAIN_SHIFT_ALERT_RATE = "vigil.train.shift.alert.rate";
+    public static final String TRAIN_SHIFT_MIN_DURATION = "vigil.train.shift.min.duration";
+    public static final String TRAIN_SHIFT_ADMIT_SHARE = "vigil.train.shift.admit.share";
+    public static final String TRAIN_GATE_TOLERANCE = "vigil.train.gate.tolerance";
+    public static final String TRAIN_GATE_MAX_ALERT_RATE = "vigil.train.gate.max.alert.rate";
     public static final String TRAIN_MIN_RECORDS = "vigil.train.min.records";
     public static final String TRAIN_WINDOW_RECORDS = "vigil.train.window.records";
     public static final String TRAIN_THREADS = "vigil.train.threads";
@@ -129,10 +141,36 @@ public final class VigilConfig extends AbstractConfig {
                     "A model bundle trained offline (vigil train) to start with, skipping cold start.")
             .define(MODEL_KEEP_VERSIONS, Type.INT, 5, Range.atLeast(1), Importance.LOW,
                     "Model versions kept on the models topic; older ones are tombstoned.")
+            .define(MODEL_MAX_BYTES, Type.INT, 1_000_000, Range.between(10_000, 100_000_000), Importance.LOW,
+                    "Largest model bundle that may be published; a larger one fails the training run loudly "
+                            + "(raise the producer's max.request.size and the models topic's max.message.bytes with it).")
+            .define(TRAIN_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Sample normal traffic into the rolling window and retrain. When false, models come only from "
+                            + "`vigil model publish` or " + MODEL_FILE + ".")
+            .define(TRAIN_SAMPLE_RATE, Type.DOUBLE, 0.25, Range.between(0.0001, 1.0), Importance.MEDIUM,
+                    "Share of records sent to the training topic (chosen by a hash of the record's id, so a replay picks the same ones).")
+            .define(TRAIN_ADMIT_MIN_PVALUE, Type.DOUBLE, 0.01, Range.between(0.0, 1.0), Importance.MEDIUM,
+                    "Safety margin: a scored record enters the window only when its p-value is at least this (well below the threshold).")
             .define(TRAIN_MIN_RECORDS, Type.INT, 5_000, Range.atLeast(100), Importance.MEDIUM,
                     "Cold start: the first model is trained once the window holds this many records.")
             .define(TRAIN_WINDOW_RECORDS, Type.INT, 50_000, Range.atLeast(100), Importance.MEDIUM,
-                    "The rolling training window keeps the last this many sampled normal records.")
+                    "The rolling training window keeps the last this many admitted records.")
+            .define(TRAIN_WINDOW_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                    "The window also drops records older than this in event time (0 = no time bound).")
+            .define(TRAIN_RETRAIN_RECORDS, Type.INT, 20_000, Range.atLeast(1), Importance.MEDIUM,
+                    "Retrain once this many new records entered the window since the last training ...")
+            .define(TRAIN_RETRAIN_INTERVAL_MS, Type.LONG, 6 * 3_600_000L, Range.atLeast(1_000), Importance.MEDIUM,
+                    "... or once this much time passed (wall clock), whichever comes first.")
+            .define(TRAIN_SHIFT_ALERT_RATE, Type.DOUBLE, 0.2, Range.between(0.001, 0.999), Importance.MEDIUM,
+                    "A sustained shift: the anomaly rate of sampled records stays above this ...")
+            .define(TRAIN_SHIFT_MIN_DURATION, Type.LONG, 300_000L, Range.atLeast(6), Importance.MEDIUM,
+                    "... in every sixth of this many milliseconds of event time. Shorter bursts never enter the window.")
+            .define(TRAIN_SHIFT_ADMIT_SHARE, Type.DOUBLE, 0.5, Range.between(0.01, 1.0), Importance.LOW,
+                    "During a shift, records are admitted by rank: those among the lowest-scoring share of recent traffic.")
+            .define(TRAIN_GATE_TOLERANCE, Type.DOUBLE, 1.0, Range.atLeast(0.0), Importance.LOW,
+                    "A candidate is promoted only when its mean held-out -ELBO is at most this many nats worse than the current model's.")
+            .define(TRAIN_GATE_MAX_ALERT_RATE, Type.DOUBLE, 0.05, Range.between(0.0, 1.0), Importance.LOW,
+                    "... and when it would flag at most this share of the window's most recent records.")
             .define(TRAIN_THREADS, Type.INT, 1, Range.between(1, 64), Importance.LOW,
                     "TensorFlow threads used by training, which runs off the stream thread.")
             .define(TRAIN_EPOCHS, Type.INT, 30, Range.between(1, 10_000), Importance.LOW,

@@ -79,6 +79,7 @@ public final class VigilMetrics {
     private final Gauge trainingLoss;
     private final AtomicReference<Double> trainingLastSuccess = new AtomicReference<>(Double.NaN);
     private final Gauge windowSize;
+    private final Counter shifts;
 
     private final BoundedLabel deadLetterReasons = new BoundedLabel(MAX_FREE_LABEL_VALUES);
     private final BoundedLabel alertSeverities = new BoundedLabel(MAX_FREE_LABEL_VALUES);
@@ -148,7 +149,7 @@ public final class VigilMetrics {
                 .register(registry);
         alerts = Counter.builder()
                 .name("vigil_alerts_total")
-                .help("Alerts published (one per anomalous record), by severity")
+                .help("Anomalous records, by severity (pages are vigil_incidents_total)")
                 .labelNames("severity")
                 .register(registry);
         incidents = Counter.builder()
@@ -186,6 +187,11 @@ public final class VigilMetrics {
                 .help("Records in the rolling training window; only on the instance that owns the window")
                 .unit(RECORDS)
                 .register(registry);
+        shifts = Counter.builder()
+                .name("vigil_training_shifts_total")
+                .help("Sustained shifts of normal traffic recognised as a new normal (each triggers a retraining)")
+                .register(registry);
+        shifts.initLabelValues();
 
         registerModelGauges();
         registerKafkaCollectors();
@@ -304,6 +310,11 @@ public final class VigilMetrics {
         if (!result.equals("failed")) {
             trainingLastSuccess.set(clock.millis() / 1000.0);
         }
+    }
+
+    /** Counts a sustained shift recognised as a new normal. */
+    public void shiftDetected() {
+        shifts.inc();
     }
 
     /** Sets the number of records in the rolling training window. */

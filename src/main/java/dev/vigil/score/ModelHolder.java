@@ -103,6 +103,13 @@ public final class ModelHolder implements AutoCloseable {
         }
     }
 
+    /** The bundle of the current model when it is a VAE, else null. */
+    public dev.vigil.model.ModelBundle currentBundle() {
+        try (Lease lease = acquire()) {
+            return lease.scorer() instanceof VaeBatchScorer vae ? vae.bundle() : null;
+        }
+    }
+
     @Override
     public void close() {
         swap(null);

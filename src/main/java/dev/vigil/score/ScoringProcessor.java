@@ -35,8 +35,8 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
         void outcome(String sourceTopic, Outcome outcome, double score, long timestamp);
     }
 
-    /** Where outputs go; a null child is not written (e.g. scores turned off). */
-    public record Children(String scores, String alerts) {
+    /** Where outputs go; a null child is not written (e.g. scores turned off, training off). */
+    public record Children(String scores, String alerts, String training) {
     }
 
     private record Pending(int slot, long arrivalMs, BufferedRecord record) {
@@ -49,6 +49,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
     private final int topFeatures;
     private final Children children;
     private final Listener listener;
+    private final long sampleBound;
 
     private ProcessorContext<byte[], Object> context;
     private KeyValueStore<Integer, byte[]> store;
@@ -57,7 +58,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
     private boolean flushBeforeNext;
 
     public ScoringProcessor(String storeName, int capacity, Duration maxWait, ModelHolder models,
-                            int topFeatures, Children children, Listener listener) {
+                            int topFeatures, Children children, double trainingSampleRate, Listener listener) {
         this.storeName = storeName;
         this.capacity = capacity;
         this.maxWait = maxWait;
@@ -65,6 +66,25 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
         this.topFeatures = topFeatures;
         this.children = children;
         this.listener = listener;
+        this.sampleBound = (long) (trainingSampleRate * SAMPLE_SCALE);
+    }
+
+    private static final long SAMPLE_SCALE = 1L << 32;
+
+    /**
+     * Whether a record goes to the training topic: decided by a hash of its deterministic id, so
+     * a replay after a crash samples the same records.
+     */
+    private boolean sampled(SourceId source) {
+        long h = source.id().hashCode() * 0x9E3779B97F4A7C15L;
+        return ((h >>> 32) & 0xFFFFFFFFL) < sampleBound;
+    }
+
+    private void sample(BufferedRecord r, boolean scored, boolean anomaly, double score, double pValue) {
+        if (children.training() != null && sampled(r.source())) {
+            byte[] sample = new TrainingSample(r.eventTime(), scored, anomaly, score, pValue, r.features()).toBytes();
+            context.forward(new Record<>((byte[]) null, (Object) sample, r.timestamp()), children.training());
+        }
     }
 
     @Override
@@ -141,6 +161,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
             emitScore(r, new ScoreRecord(r.source().id(), r.source().topic(), r.source().partition(), r.source().offset(),
                     r.entity(), r.eventTime(), Outcome.UNSCORED.label(), null, null, null, null, null, null));
             listener.outcome(r.source().topic(), Outcome.UNSCORED, Double.NaN, r.timestamp());
+            sample(r, false, false, Double.NaN, Double.NaN);
         }
     }
 
@@ -168,6 +189,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
                 context.forward(new Record<>(entityKey(r), (Object) alert, r.timestamp()), children.alerts());
             }
             listener.outcome(r.source().topic(), outcome, scored.score(i), r.timestamp());
+            sample(r, true, anomaly, scored.score(i), scored.pValue(i));
         }
     }
 

@@ -5,6 +5,7 @@ import dev.vigil.metrics.VigilMetrics;
 import dev.vigil.score.Alert;
 import dev.vigil.score.Outcome;
 import dev.vigil.topology.VigilTopology;
+import dev.vigil.train.Retrainer;
 
 /**
  * Feeds what the topology reports into Prometheus metrics. {@code vigil_alerts_total} counts
@@ -34,6 +35,21 @@ public final class MetricsListener implements VigilTopology.Listener {
         metrics.recordOutcome(sourceTopic, outcome);
         metrics.observeScore(score);
         metrics.observeEndToEndLatency((System.currentTimeMillis() - timestamp) / 1e3);
+    }
+
+    @Override
+    public void windowSize(long records) {
+        metrics.setWindowSize(records);
+    }
+
+    @Override
+    public void trainingFinished(Retrainer.Outcome outcome) {
+        metrics.trainingRun(outcome.result().label(), outcome.seconds(), outcome.trainLoss(), outcome.validationLoss());
+    }
+
+    @Override
+    public void shiftDetected() {
+        metrics.shiftDetected();
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.vigil.service;
 
-import dev.vigil.calibration.AlertPolicy;
-import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.kafka.TopicSpec;
@@ -84,18 +82,19 @@ public final class VigilService implements AutoCloseable {
         for (String key : List.of(VigilConfig.SCORES_TOPIC, VigilConfig.ALERTS_TOPIC, VigilConfig.DEAD_LETTER_TOPIC)) {
             topics.add(new TopicSpec(config.getString(key), partitions, replication, Map.of()));
         }
+        // One partition each: one task owns the training window, and the models topic is read whole by every instance.
+        topics.add(new TopicSpec(config.getString(VigilConfig.TRAINING_TOPIC), 1, replication,
+                Map.of("retention.ms", Long.toString(24 * 3_600_000L))));
+        topics.add(new TopicSpec(config.getString(VigilConfig.MODELS_TOPIC), 1, replication, Map.of(
+                "cleanup.policy", "compact",
+                "max.message.bytes", Integer.toString(config.getInt(VigilConfig.MODEL_MAX_BYTES) + 64 * 1024),
+                "min.compaction.lag.ms", "0")));
         return topics;
-    }
-
-    /** The alert policy from the {@code vigil.alert.*} knobs. */
-    public static AlertPolicy alertPolicy(VigilConfig config) {
-        return new AlertPolicy(config.getDouble(VigilConfig.MIN_SCORE_MARGIN),
-                config.getInt(VigilConfig.MIN_CONTRIBUTING_FEATURES), CalibrationSettings.DEFAULT_FEATURE_P_VALUE_BOUND);
     }
 
     /** Loads a model bundle (checked against the running spec) and makes it current. */
     public void loadModel(ModelBundle bundle) {
-        models.swap(VaeBatchScorer.open(bundle, alertPolicy(config)));
+        models.swap(VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(config)));
     }
 
     public void start() {

@@ -10,7 +10,17 @@ import dev.vigil.score.IncidentProcessor;
 import dev.vigil.score.ModelHolder;
 import dev.vigil.score.Outcome;
 import dev.vigil.score.ScoringProcessor;
+import dev.vigil.calibration.AlertPolicy;
+import dev.vigil.calibration.CalibrationSettings;
+import dev.vigil.model.VaeConfig;
+import dev.vigil.score.ModelLoader;
+import dev.vigil.score.VaeBatchScorer;
+import dev.vigil.train.Retrainer;
+import dev.vigil.train.WindowProcessor;
 import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.serialization.LongDeserializer;
+import org.apache.kafka.common.serialization.LongSerializer;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -23,8 +33,11 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * input ─▶ vigil-ingest ─┬─▶ vigil-score (buffer store) ─┬─▶ scores topic
- *                        │                               └─▶ vigil-incidents (store) ─▶ alerts topic
+ *                        │                               ├─▶ vigil-incidents (store) ─▶ alerts topic
+ *                        │                               └─▶ training topic (sampled)
  *                        └─▶ dead-letter topic
+ * training topic ─▶ vigil-window (window store) ─▶ models topic
+ * models topic ─▶ global store ─▶ vigil-model-loader ─▶ ModelHolder (every instance)
  * </pre>
  *
  * Every processor, store and sink has a fixed name ({@link Names}): renaming one renames its
@@ -44,14 +57,36 @@ public final class VigilTopology {
         public static final String INCIDENTS = "vigil-incidents";
         public static final String INCIDENTS_STORE = "vigil-incidents-store";
         public static final String ALERTS_SINK = "vigil-alerts-sink";
+        public static final String TRAINING_SINK = "vigil-training-sink";
+        public static final String TRAINING_SOURCE = "vigil-training-source";
+        public static final String WINDOW = "vigil-window";
+        public static final String WINDOW_STORE = "vigil-window-store";
+        public static final String WINDOW_META_STORE = "vigil-window-meta";
+        public static final String MODELS_SINK = "vigil-models-sink";
+        public static final String MODELS_SOURCE = "vigil-models-source";
+        public static final String MODEL_LOADER = "vigil-model-loader";
+        public static final String MODELS_STORE = "vigil-models-store";
 
         private Names() {
         }
     }
 
     /** Everything the topology reports as it runs; metrics implement it. */
-    public interface Listener extends IngestProcessor.Listener, ScoringProcessor.Listener, IncidentProcessor.Listener {
+    public interface Listener extends IngestProcessor.Listener, ScoringProcessor.Listener, IncidentProcessor.Listener,
+            WindowProcessor.Listener {
         Listener NONE = new Listener() {
+            @Override
+            public void windowSize(long records) {
+            }
+
+            @Override
+            public void trainingFinished(Retrainer.Outcome outcome) {
+            }
+
+            @Override
+            public void shiftDetected() {
+            }
+
             @Override
             public void deadLetter(String sourceTopic, ErrorClass errorClass) {
             }
@@ -96,20 +131,22 @@ public final class VigilTopology {
         topology.addSink(Names.DEAD_LETTER_SINK, config.getString(VigilConfig.DEAD_LETTER_TOPIC), out, out, Names.INGEST);
 
         boolean scoresEnabled = config.getBoolean(VigilConfig.SCORES_ENABLED);
+        boolean training = config.getBoolean(VigilConfig.TRAIN_ENABLED);
         ScoringProcessor.Children children = new ScoringProcessor.Children(
-                scoresEnabled ? Names.SCORES_SINK : null, Names.INCIDENTS);
+                scoresEnabled ? Names.SCORES_SINK : null, Names.INCIDENTS, training ? Names.TRAINING_SINK : null);
+        double sampleRate = config.getDouble(VigilConfig.TRAIN_SAMPLE_RATE);
         int batchRecords = config.getInt(VigilConfig.BATCH_MAX_RECORDS);
         Duration batchWait = Duration.ofMillis(config.getLong(VigilConfig.BATCH_MAX_WAIT_MS));
         int topFeatures = config.getInt(VigilConfig.TOP_FEATURES);
         topology.addProcessor(Names.SCORE,
                 () -> new ScoringProcessor(Names.SCORE_BUFFER_STORE, batchRecords, batchWait, models, topFeatures,
-                        children, listener),
+                        children, sampleRate, listener),
                 Names.INGEST);
         // In memory with a changelog: the buffer is small, and a restore replays it from Kafka.
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(Names.SCORE_BUFFER_STORE), Serdes.Integer(), Serdes.ByteArray())
                 .withCachingEnabled()
-                .withLoggingEnabled(java.util.Map.of()), Names.SCORE);
+                .withLoggingEnabled(Map.of()), Names.SCORE);
         if (scoresEnabled) {
             topology.addSink(Names.SCORES_SINK, config.getString(VigilConfig.SCORES_TOPIC), out, out, Names.SCORE);
         }
@@ -120,8 +157,70 @@ public final class VigilTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(Names.INCIDENTS_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
-                .withLoggingEnabled(java.util.Map.of()), Names.INCIDENTS);
+                .withLoggingEnabled(Map.of()), Names.INCIDENTS);
         topology.addSink(Names.ALERTS_SINK, config.getString(VigilConfig.ALERTS_TOPIC), out, out, Names.INCIDENTS);
+
+        if (training) {
+            addTraining(topology, config, spec, models, listener);
+        }
+        addModelLoader(topology, config, spec, models);
         return topology;
+    }
+
+    /** The alert policy from the {@code vigil.alert.*} knobs. */
+    public static AlertPolicy alertPolicy(VigilConfig config) {
+        return new AlertPolicy(config.getDouble(VigilConfig.MIN_SCORE_MARGIN),
+                config.getInt(VigilConfig.MIN_CONTRIBUTING_FEATURES), CalibrationSettings.DEFAULT_FEATURE_P_VALUE_BOUND);
+    }
+
+    /** Training sample topic ─▶ rolling window ─▶ models topic: one task, on whichever instance owns partition 0. */
+    private static void addTraining(Topology topology, VigilConfig config, FeatureSpec spec, ModelHolder models,
+                                    Listener listener) {
+        ByteArraySerializer out = new ByteArraySerializer();
+        ByteArrayDeserializer in = new ByteArrayDeserializer();
+        String trainingTopic = config.getString(VigilConfig.TRAINING_TOPIC);
+        topology.addSink(Names.TRAINING_SINK, trainingTopic, out, out, Names.SCORE);
+        topology.addSource(Names.TRAINING_SOURCE, in, in, trainingTopic);
+        WindowProcessor.Settings settings = new WindowProcessor.Settings(
+                config.getInt(VigilConfig.TRAIN_WINDOW_RECORDS),
+                config.getLong(VigilConfig.TRAIN_WINDOW_MS),
+                config.getInt(VigilConfig.TRAIN_MIN_RECORDS),
+                config.getInt(VigilConfig.TRAIN_RETRAIN_RECORDS),
+                Duration.ofMillis(config.getLong(VigilConfig.TRAIN_RETRAIN_INTERVAL_MS)),
+                config.getDouble(VigilConfig.TRAIN_ADMIT_MIN_PVALUE),
+                config.getDouble(VigilConfig.TRAIN_SHIFT_ALERT_RATE),
+                Duration.ofMillis(config.getLong(VigilConfig.TRAIN_SHIFT_MIN_DURATION)),
+                config.getDouble(VigilConfig.TRAIN_SHIFT_ADMIT_SHARE),
+                config.getInt(VigilConfig.MODEL_KEEP_VERSIONS),
+                config.getInt(VigilConfig.MODEL_MAX_BYTES));
+        VaeConfig vae = VaeConfig.defaults(spec)
+                .withEpochs(config.getInt(VigilConfig.TRAIN_EPOCHS))
+                .withSeed(config.getLong(VigilConfig.TRAIN_SEED))
+                .withThreads(config.getInt(VigilConfig.TRAIN_THREADS));
+        Retrainer retrainer = new Retrainer(spec, vae,
+                CalibrationSettings.defaults().withTargetFpr(config.getDouble(VigilConfig.TARGET_FPR)),
+                alertPolicy(config), config.getDouble(VigilConfig.TRAIN_GATE_TOLERANCE),
+                config.getDouble(VigilConfig.TRAIN_GATE_MAX_ALERT_RATE));
+        topology.addProcessor(Names.WINDOW, () -> new WindowProcessor(Names.WINDOW_STORE, Names.WINDOW_META_STORE, settings,
+                retrainer, models::currentBundle, Names.MODELS_SINK, listener), Names.TRAINING_SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.WINDOW_STORE), Serdes.Long(), Serdes.ByteArray())
+                .withLoggingEnabled(Map.of()), Names.WINDOW);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.WINDOW_META_STORE), Serdes.String(), Serdes.Long())
+                .withLoggingEnabled(Map.of()), Names.WINDOW);
+        topology.addSink(Names.MODELS_SINK, config.getString(VigilConfig.MODELS_TOPIC), new LongSerializer(), out, Names.WINDOW);
+    }
+
+    /** Models topic ─▶ global store ─▶ the scorer of every instance. */
+    private static void addModelLoader(Topology topology, VigilConfig config, FeatureSpec spec, ModelHolder models) {
+        AlertPolicy policy = alertPolicy(config);
+        // Global stores restore from their source topic: no changelog of their own.
+        topology.addGlobalStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(Names.MODELS_STORE), Serdes.Long(), Serdes.ByteArray())
+                        .withLoggingDisabled(),
+                Names.MODELS_SOURCE, new LongDeserializer(), new ByteArrayDeserializer(),
+                config.getString(VigilConfig.MODELS_TOPIC), Names.MODEL_LOADER,
+                () -> new ModelLoader(Names.MODELS_STORE, spec, models, bundle -> VaeBatchScorer.open(bundle, policy)));
     }
 }

@@ -1,4 +1,4 @@
-package dev.vigil.train;
+package dev.vigil.score;
 
 import java.nio.ByteBuffer;
 

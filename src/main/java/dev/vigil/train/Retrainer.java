@@ -1,0 +1,124 @@
+package dev.vigil.train;
+
+import dev.vigil.calibration.AlertPolicy;
+import dev.vigil.calibration.CalibrationSettings;
+import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.model.ModelBundle;
+import dev.vigil.model.ScoreBatch;
+import dev.vigil.model.TrainingInfo;
+import dev.vigil.model.VaeConfig;
+import dev.vigil.model.VaeScorer;
+import dev.vigil.score.VaeBatchScorer;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One retraining: trains and calibrates a candidate on the window, then the validation gate.
+ * The candidate is promoted only when (1) its mean -ELBO on its held-out slice is at most
+ * {@code tolerance} nats worse than the current model's on the same slice, and (2) it would flag
+ * at most {@code maxAlertRate} of the window's most recent records. Runs off the stream thread;
+ * never throws: a failure is an outcome, and the current model stays.
+ */
+public final class Retrainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Retrainer.class);
+
+    public enum Result {
+        PROMOTED, REJECTED, FAILED;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** What came of one retraining; {@code bundle} is set only when promoted. */
+    public record Outcome(Result result, ModelBundle bundle, String reason, double seconds, double trainLoss,
+                          double validationLoss) {
+    }
+
+    private final FeatureSpec spec;
+    private final VaeConfig vae;
+    private final CalibrationSettings calibration;
+    private final AlertPolicy policy;
+    private final double tolerance;
+    private final double maxAlertRate;
+
+    public Retrainer(FeatureSpec spec, VaeConfig vae, CalibrationSettings calibration, AlertPolicy policy,
+                     double tolerance, double maxAlertRate) {
+        this.spec = spec;
+        this.vae = vae;
+        this.calibration = calibration;
+        this.policy = policy;
+        this.tolerance = tolerance;
+        this.maxAlertRate = maxAlertRate;
+    }
+
+    /**
+     * @param window  the window's records, oldest first
+     * @param current the model now serving, or null at cold start
+     */
+    public Outcome run(double[][] window, ModelBundle current) {
+        long start = System.nanoTime();
+        try {
+            ModelTrainer.Trained trained = ModelTrainer.train(spec, window, vae, calibration, (e, t, v, s) -> { });
+            ModelBundle candidate = trained.bundle();
+            TrainingInfo info = candidate.training();
+            double trainLoss = last(info.trainLoss());
+            double validationLoss = last(info.validationLoss());
+            double candidateLoss = meanScore(candidate, trained.heldOut());
+            double[][] recent = java.util.Arrays.copyOfRange(window, window.length - Math.max(1, window.length / 10), window.length);
+            double alertRate;
+            try (VaeBatchScorer scorer = VaeBatchScorer.open(candidate, policy)) {
+                var scored = scorer.score(recent);
+                long flagged = java.util.stream.IntStream.range(0, recent.length).filter(scored::anomaly).count();
+                alertRate = (double) flagged / recent.length;
+            }
+            if (alertRate > maxAlertRate) {
+                return new Outcome(Result.REJECTED, null, String.format(
+                        "it would flag %.2f%% of recent records (bound %.2f%%)", 100 * alertRate, 100 * maxAlertRate),
+                        seconds(start), trainLoss, validationLoss);
+            }
+            if (current != null) {
+                double currentLoss = meanScore(current, trained.heldOut());
+                if (candidateLoss > currentLoss + tolerance) {
+                    return new Outcome(Result.REJECTED, null, String.format(
+                            "held-out -ELBO %.3f nats is worse than the current model's %.3f by more than %.3f",
+                            candidateLoss, currentLoss, tolerance), seconds(start), trainLoss, validationLoss);
+                }
+                return new Outcome(Result.PROMOTED, candidate, String.format(
+                        "held-out -ELBO %.3f nats (current %.3f), flags %.2f%% of recent records",
+                        candidateLoss, currentLoss, 100 * alertRate), seconds(start), trainLoss, validationLoss);
+            }
+            return new Outcome(Result.PROMOTED, candidate, String.format(
+                    "first model: held-out -ELBO %.3f nats, flags %.2f%% of recent records", candidateLoss, 100 * alertRate),
+                    seconds(start), trainLoss, validationLoss);
+        } catch (RuntimeException e) {
+            LOG.warn("Training failed; the current model stays", e);
+            return new Outcome(Result.FAILED, null, e.toString(), seconds(start), Double.NaN, Double.NaN);
+        }
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static double last(List<Double> losses) {
+        return losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1);
+    }
+
+    private static double meanScore(ModelBundle bundle, double[][] rows) {
+        try (VaeScorer scorer = VaeScorer.open(bundle)) {
+            ScoreBatch batch = scorer.score(rows);
+            double sum = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                sum += batch.score(i);
+            }
+            double mean = sum / batch.size();
+            if (!Double.isFinite(mean)) {
+                throw new IllegalStateException("held-out -ELBO is not finite: " + mean);
+            }
+            return mean;
+        }
+    }
+}

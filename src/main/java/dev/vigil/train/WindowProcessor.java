@@ -1,0 +1,292 @@
+package dev.vigil.train;
+
+import dev.vigil.model.ModelBundle;
+import dev.vigil.score.TrainingSample;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rolling training window and the retraining schedule. It consumes the single-partition
+ * training topic, so exactly one task in the application owns it: Kafka Streams' own assignment
+ * decides which instance trains, and moves the window (a changelogged store) when it dies.
+ *
+ * <p><b>Admission.</b> Unscored records (cold start) are admitted. A scored record is admitted
+ * when it was judged normal with a p-value of at least {@code admitMinPValue}: a burst of
+ * anomalies never enters. When the {@link ShiftDetector} sees a sustained shift, records are
+ * admitted by rank instead (those scoring within the lowest {@code shiftAdmitShare} of recent
+ * traffic), and a retraining follows once {@code minRecords / 2} of them entered.
+ *
+ * <p><b>Schedule.</b> Checked every second: train the first model once the window holds
+ * {@code minRecords}; then retrain when {@code retrainRecords} new records entered since the last
+ * training, or {@code retrainInterval} passed, whichever comes first. Training runs on its own
+ * thread; scoring never waits for it.
+ *
+ * <p><b>Publication.</b> A promoted model is forwarded from this task's punctuator to the models
+ * topic, so publication is fenced like any other output of the task (exactly once under
+ * {@code exactly_once_v2}). Versions increase strictly; the oldest beyond {@code keepVersions}
+ * are tombstoned.
+ */
+public final class WindowProcessor implements Processor<byte[], byte[], Long, byte[]> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WindowProcessor.class);
+    private static final int RECENT_SCORES = 2_000;
+
+    /** Told about the window and every training run, e.g. to update metrics. */
+    public interface Listener {
+        void windowSize(long records);
+
+        void trainingFinished(Retrainer.Outcome outcome);
+
+        void shiftDetected();
+    }
+
+    /** Settings of the window and its schedule. */
+    public record Settings(int windowRecords, long windowMs, int minRecords, int retrainRecords, Duration retrainInterval,
+                           double admitMinPValue, double shiftAlertRate, Duration shiftMinDuration, double shiftAdmitShare,
+                           int keepVersions, int maxBundleBytes) {
+    }
+
+    // Keys of the meta store.
+    static final String FIRST = "first";
+    static final String NEXT = "next";
+    static final String ADMITTED_SINCE_TRAINING = "admitted-since-training";
+    static final String LAST_TRAINING_MS = "last-training-ms";
+    static final String LAST_VERSION = "last-version";
+
+    private final String windowStoreName;
+    private final String metaStoreName;
+    private final Settings settings;
+    private final Retrainer retrainer;
+    private final Supplier<ModelBundle> currentModel;
+    private final String modelsChild;
+    private final Listener listener;
+
+    private ProcessorContext<Long, byte[]> context;
+    private KeyValueStore<Long, byte[]> window;
+    private KeyValueStore<String, Long> meta;
+    private ExecutorService trainer;
+    private Future<Retrainer.Outcome> training;
+    private long admittedAtStart;
+    private ShiftDetector shiftDetector;
+    private boolean shifting;
+    private long shiftAdmitted;
+    private final double[] recentScores = new double[RECENT_SCORES];
+    private int recentCount;
+    private long latestEventTime = Long.MIN_VALUE;
+
+    public WindowProcessor(String windowStoreName, String metaStoreName, Settings settings, Retrainer retrainer,
+                           Supplier<ModelBundle> currentModel, String modelsChild, Listener listener) {
+        this.windowStoreName = windowStoreName;
+        this.metaStoreName = metaStoreName;
+        this.settings = settings;
+        this.retrainer = retrainer;
+        this.currentModel = currentModel;
+        this.modelsChild = modelsChild;
+        this.listener = listener;
+    }
+
+    @Override
+    public void init(ProcessorContext<Long, byte[]> context) {
+        this.context = context;
+        this.window = context.getStateStore(windowStoreName);
+        this.meta = context.getStateStore(metaStoreName);
+        this.shiftDetector = new ShiftDetector(settings.shiftAlertRate(), settings.shiftMinDuration(),
+                Math.max(5, (int) (settings.minRecords() / 1000)));
+        this.trainer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "vigil-trainer");
+            t.setDaemon(true);
+            t.setPriority(Thread.MIN_PRIORITY); // scoring comes first on a small machine
+            return t;
+        });
+        listener.windowSize(size());
+        LOG.info("Training window restored with {} records (last published version {})", size(), get(LAST_VERSION));
+        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    private long get(String key) {
+        Long v = meta.get(key);
+        return v == null ? 0 : v;
+    }
+
+    private long size() {
+        return get(NEXT) - get(FIRST);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        TrainingSample sample = TrainingSample.fromBytes(record.value());
+        latestEventTime = Math.max(latestEventTime, sample.eventTime());
+        if (sample.scored()) {
+            if (shiftDetector.observe(sample.eventTime(), sample.anomaly()) && !shifting) {
+                shifting = true;
+                shiftAdmitted = 0;
+                LOG.warn("Sustained shift: the anomaly rate stayed above {} for {}; admitting the lowest-scoring {} of "
+                        + "recent traffic as the new normal", settings.shiftAlertRate(), settings.shiftMinDuration(),
+                        settings.shiftAdmitShare());
+                listener.shiftDetected();
+            }
+            recentScores[recentCount++ % RECENT_SCORES] = sample.score();
+        }
+        if (admit(sample)) {
+            long next = get(NEXT);
+            window.put(next, record.value());
+            meta.put(NEXT, next + 1);
+            meta.put(ADMITTED_SINCE_TRAINING, get(ADMITTED_SINCE_TRAINING) + 1);
+            if (shifting) {
+                shiftAdmitted++;
+            }
+            evictBeyondCount();
+        }
+    }
+
+    private boolean admit(TrainingSample sample) {
+        if (!sample.scored()) {
+            return true;
+        }
+        if (shifting) {
+            return sample.score() <= recentQuantile(settings.shiftAdmitShare());
+        }
+        return !sample.anomaly() && sample.pValue() >= settings.admitMinPValue();
+    }
+
+    private double recentQuantile(double q) {
+        int n = Math.min(recentCount, RECENT_SCORES);
+        double[] sorted = Arrays.copyOf(recentScores, n);
+        Arrays.sort(sorted);
+        return sorted[Math.min(n - 1, (int) Math.floor(q * n))];
+    }
+
+    private void evictBeyondCount() {
+        long first = get(FIRST);
+        long next = get(NEXT);
+        while (next - first > settings.windowRecords()) {
+            window.delete(first++);
+        }
+        meta.put(FIRST, first);
+    }
+
+    private void evictByTime() {
+        if (settings.windowMs() <= 0 || latestEventTime == Long.MIN_VALUE) {
+            return;
+        }
+        long first = get(FIRST);
+        long next = get(NEXT);
+        long cutoff = latestEventTime - settings.windowMs();
+        while (first < next) {
+            byte[] value = window.get(first);
+            if (value != null && TrainingSample.fromBytes(value).eventTime() >= cutoff) {
+                break;
+            }
+            window.delete(first++);
+        }
+        meta.put(FIRST, first);
+    }
+
+    private void tick(long now) {
+        evictByTime();
+        listener.windowSize(size());
+        if (training != null) {
+            if (training.isDone()) {
+                finish(now);
+            }
+            return;
+        }
+        long admitted = get(ADMITTED_SINCE_TRAINING);
+        boolean hasModel = currentModel.get() != null || get(LAST_VERSION) > 0;
+        boolean due;
+        if (!hasModel) {
+            due = size() >= settings.minRecords();
+        } else if (shifting) {
+            due = shiftAdmitted >= settings.minRecords() / 2;
+        } else {
+            due = admitted >= settings.retrainRecords()
+                    || (admitted > 0 && now - get(LAST_TRAINING_MS) >= settings.retrainInterval().toMillis());
+        }
+        if (due && size() >= settings.minRecords()) {
+            start(now);
+        }
+    }
+
+    private void start(long now) {
+        double[][] rows = snapshot();
+        ModelBundle current = currentModel.get();
+        // The counter is reduced when the training finishes, not now: a task moved mid-training retrains.
+        admittedAtStart = get(ADMITTED_SINCE_TRAINING);
+        LOG.info("Training on a window of {} records{}", rows.length, shifting ? " (after a shift)" : "");
+        training = trainer.submit(() -> retrainer.run(rows, current));
+    }
+
+    private double[][] snapshot() {
+        List<double[]> rows = new ArrayList<>((int) size());
+        try (KeyValueIterator<Long, byte[]> it = window.range(get(FIRST), get(NEXT) - 1)) {
+            while (it.hasNext()) {
+                KeyValue<Long, byte[]> kv = it.next();
+                rows.add(TrainingSample.fromBytes(kv.value).features());
+            }
+        }
+        return rows.toArray(double[][]::new);
+    }
+
+    private void finish(long now) {
+        Retrainer.Outcome outcome;
+        try {
+            outcome = training.get();
+        } catch (Exception e) {
+            outcome = new Retrainer.Outcome(Retrainer.Result.FAILED, null, e.toString(), 0, Double.NaN, Double.NaN);
+        }
+        training = null;
+        meta.put(ADMITTED_SINCE_TRAINING, Math.max(0, get(ADMITTED_SINCE_TRAINING) - admittedAtStart));
+        meta.put(LAST_TRAINING_MS, now);
+        if (outcome.result() == Retrainer.Result.PROMOTED) {
+            outcome = publish(outcome, now);
+        }
+        switch (outcome.result()) {
+            case PROMOTED -> LOG.info("Promoted model v{}: {}", get(LAST_VERSION), outcome.reason());
+            case REJECTED -> LOG.warn("Rejected a candidate model: {}", outcome.reason());
+            case FAILED -> LOG.error("Training failed, the current model stays: {}", outcome.reason());
+        }
+        listener.trainingFinished(outcome);
+    }
+
+    private Retrainer.Outcome publish(Retrainer.Outcome outcome, long now) {
+        ModelBundle current = currentModel.get();
+        long version = Math.max(get(LAST_VERSION), current == null ? 0 : current.version()) + 1;
+        byte[] bytes = outcome.bundle().withVersion(version).toBytes();
+        if (bytes.length > settings.maxBundleBytes()) {
+            return new Retrainer.Outcome(Retrainer.Result.FAILED, null, "the model bundle has " + bytes.length
+                    + " bytes, more than vigil.model.max.bytes = " + settings.maxBundleBytes() + "; it was not published",
+                    outcome.seconds(), outcome.trainLoss(), outcome.validationLoss());
+        }
+        context.forward(new Record<>(version, bytes, now), modelsChild);
+        long expired = version - settings.keepVersions();
+        if (expired >= 1) {
+            context.forward(new Record<>(expired, (byte[]) null, now), modelsChild);
+        }
+        meta.put(LAST_VERSION, version);
+        shifting = false;
+        shiftDetector.reset();
+        return outcome;
+    }
+
+    @Override
+    public void close() {
+        if (trainer != null) {
+            trainer.shutdownNow();
+        }
+    }
+}

@@ -107,6 +107,9 @@ public record ScoreDistribution(
      * @param sketchSize    number of evenly spaced quantiles kept, at least 2
      */
     public static ScoreDistribution fit(double[] values, double tailQuantile, int sketchSize) {
+        if (sketchSize < 2 || !(tailQuantile > 0 && tailQuantile < 1)) {
+            throw new IllegalArgumentException("need a sketch of at least 2 quantiles and a tail quantile in (0, 1)");
+        }
         double[] sorted = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
         int n = sorted.length;
         if (n < 2) {

@@ -62,6 +62,7 @@ final class DemoCommand implements Callable<Integer> {
             overrides.put("kafka.bootstrap.servers", kafka.bootstrapServers());
             overrides.put("kafka.application.id", "vigil-demo");
             overrides.put(VigilConfig.STATE_DIR, state.toString());
+            overrides.putAll(DemoRunner.DEMO_SETTINGS);
             overrides.putAll(sets);
             VigilConfig config = VigilConfig.load(null, System.getenv(), overrides);
             DemoRunner.Summary summary = new DemoRunner(config, new DemoRunner.Options(duration, rate, seed), System.err).run();
@@ -89,6 +90,8 @@ final class DemoCommand implements Callable<Integer> {
             long normals = s.normal() + s.anomaliesFlagged() - s.injected();
             out.printf("  false alarms       %,10d   (%.3f%% of normal records)%n", s.falseAlarms(),
                     normals <= 0 ? 0.0 : 100.0 * s.falseAlarms() / normals);
+            s.falseAlarmRates().forEach((period, r) -> out.printf("    %-18s %9.3f%%   (%,.0f of %,.0f normal records)%n",
+                    period.replace('_', ' '), r[1] == 0 ? 0.0 : 100 * r[0] / r[1], r[0], r[1]));
             out.printf("  model version      %10d   (models promoted: %d)%n", s.modelVersion(), s.modelsPromoted());
             for (JsonNode alert : s.exampleAlerts()) {
                 out.printf("  alert %s entity=%s score=%.1f p=%.2g severity=%s top=%s%n", alert.path("alert_id").asText(),

@@ -1,14 +1,12 @@
 package dev.vigil.cli;
 
 import dev.vigil.config.VigilConfig;
-import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.service.VigilService;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code vigil run}: the service against a Kafka cluster, until Ctrl-C or SIGTERM. */
@@ -16,34 +14,20 @@ import picocli.CommandLine.Option;
         description = "Run Vigil against a Kafka cluster (kafka.bootstrap.servers or --bootstrap-servers).")
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Properties file with vigil.* and kafka.* keys.")
-    Path configFile;
+    @Mixin
+    ConfigOptions options;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Overrides kafka.bootstrap.servers.")
-    String bootstrapServers;
-
-    @Option(names = "--spec", paramLabel = "FILE", description = "Overrides vigil.feature.spec.")
-    Path specFile;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides one configuration key (repeatable).")
-    Map<String, String> sets = new HashMap<>();
+    @Option(names = "--model", paramLabel = "FILE",
+            description = "A model trained offline (vigil train), published when the models topic has none: skips cold start.")
+    Path model;
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> overrides = new HashMap<>(sets);
-        if (bootstrapServers != null) {
-            overrides.put("kafka.bootstrap.servers", bootstrapServers);
+        if (model != null) {
+            options.sets.put(VigilConfig.MODEL_FILE, model.toString());
         }
-        if (specFile != null) {
-            overrides.put(VigilConfig.FEATURE_SPEC, specFile.toString());
-        }
-        VigilConfig config = VigilConfig.load(configFile, System.getenv(), overrides);
-        String specPath = config.getString(VigilConfig.FEATURE_SPEC);
-        if (specPath == null) {
-            throw new VigilCommand.UsageException(VigilConfig.FEATURE_SPEC + " is not set: give the feature spec file in the config or with --spec");
-        }
-        FeatureSpec spec = FeatureSpec.load(Path.of(specPath));
-        try (VigilService service = new VigilService(config, spec)) {
+        VigilConfig config = options.load();
+        try (VigilService service = new VigilService(config, ConfigOptions.spec(config))) {
             Signals.onTerminate(() -> service.streams().close(Duration.ZERO));
             service.start();
             Throwable failure = service.awaitStop(Duration.ofDays(365_000));

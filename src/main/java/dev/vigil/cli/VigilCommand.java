@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 BrokerCommand.class,
                 TrainCommand.class,
                 ScoreCommand.class,
+                ModelCommand.class,
                 EvaluateCommand.class,
                 ConfigCommand.class,
                 CommandLine.HelpCommand.class,

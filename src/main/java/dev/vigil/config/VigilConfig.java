@@ -173,7 +173,7 @@ public final class VigilConfig extends AbstractConfig {
                     "... and when it would flag at most this share of the window's most recent records.")
             .define(TRAIN_THREADS, Type.INT, 1, Range.between(1, 64), Importance.LOW,
                     "TensorFlow threads used by training, which runs off the stream thread.")
-            .define(TRAIN_EPOCHS, Type.INT, 30, Range.between(1, 10_000), Importance.LOW,
+            .define(TRAIN_EPOCHS, Type.INT, 100, Range.between(1, 10_000), Importance.LOW,
                     "Maximum training epochs (early stopping may end sooner).")
             .define(TRAIN_SEED, Type.LONG, 42L, Importance.LOW,
                     "Seed of training and of the model's fixed scoring noise.")

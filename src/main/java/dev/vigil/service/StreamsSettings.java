@@ -26,6 +26,8 @@ public final class StreamsSettings {
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         // Streams' default linger of 100 ms would dominate end-to-end latency; a few ms still batches well.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
+        // Kafka 4.3 warns at every start unless this is set; it becomes the default in 5.0.
+        p.put("processing.exception.handler.global.enabled", "true");
         p.putAll(config.kafkaProperties());
         if (p.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
             throw new ConfigException("kafka.bootstrap.servers is not set (give it in the config file, "

@@ -11,6 +11,9 @@ import dev.vigil.model.ModelBundle;
 import dev.vigil.score.BatchScorer;
 import dev.vigil.score.ModelHolder;
 import dev.vigil.score.VaeBatchScorer;
+import dev.vigil.train.ModelRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import dev.vigil.topology.VigilTopology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,9 +95,11 @@ public final class VigilService implements AutoCloseable {
         return topics;
     }
 
-    /** Loads a model bundle (checked against the running spec) and makes it current. */
-    public void loadModel(ModelBundle bundle) {
-        models.swap(VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(config)));
+    /** The models topic of this configuration's cluster. */
+    public static ModelRegistry modelRegistry(VigilConfig config) {
+        java.util.Set<String> names = new java.util.HashSet<>(ConsumerConfig.configNames());
+        names.addAll(ProducerConfig.configNames());
+        return new ModelRegistry(StreamsSettings.clientProperties(config, names), config.getString(VigilConfig.MODELS_TOPIC));
     }
 
     public void start() {
@@ -108,8 +113,14 @@ public final class VigilService implements AutoCloseable {
         }
         String modelFile = config.getString(VigilConfig.MODEL_FILE);
         if (modelFile != null) {
+            // A bootstrap model: published once, so every instance (and a restart) reads it from the models topic.
             ModelBundle bundle = ModelBundle.load(Path.of(modelFile), spec);
-            loadModel(bundle.version() > 0 ? bundle : bundle.withVersion(1));
+            ModelRegistry registry = modelRegistry(config);
+            if (registry.newestVersion() == 0) {
+                LOG.info("Published bootstrap model {} as v{}", modelFile, registry.publish(bundle));
+            } else {
+                LOG.info("The models topic already has models; not publishing {}", modelFile);
+            }
         }
         try {
             http = HttpEndpoints.start(config.getInt(VigilConfig.HTTP_PORT), metrics, this::readiness, this::modelInfo);

@@ -198,6 +198,9 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     }
 
     private void tick(long now) {
+        if (get(LAST_TRAINING_MS) == 0) {
+            meta.put(LAST_TRAINING_MS, now); // the interval counts from when this window started
+        }
         evictByTime();
         listener.windowSize(size());
         if (training != null) {

@@ -25,6 +25,7 @@ public final class ShiftDetector {
     private long currentCount;
     private long currentAnomalies;
     private long lastCompleteBucket = Long.MIN_VALUE;
+    private double lastCompleteRate = Double.NaN;
     private int consecutiveHigh;
 
     public ShiftDetector(double alertRate, Duration minDuration, int minSamples) {
@@ -67,7 +68,9 @@ public final class ShiftDetector {
         if (currentBucket == Long.MIN_VALUE) {
             return false;
         }
-        boolean high = currentCount >= minSamples && currentAnomalies > alertRate * currentCount;
+        boolean enough = currentCount >= minSamples;
+        lastCompleteRate = enough ? (double) currentAnomalies / currentCount : Double.NaN;
+        boolean high = enough && currentAnomalies > alertRate * currentCount;
         boolean adjacent = lastCompleteBucket == currentBucket - 1;
         consecutiveHigh = high ? (adjacent ? consecutiveHigh + 1 : 1) : 0;
         lastCompleteBucket = currentBucket;
@@ -81,10 +84,16 @@ public final class ShiftDetector {
         return false;
     }
 
+    /** The anomaly rate of the last complete bucket with enough samples to judge, else NaN. */
+    public double lastBucketRate() {
+        return lastCompleteRate;
+    }
+
     /** Forget everything, e.g. after a retraining on the new normal. */
     public void reset() {
         currentBucket = Long.MIN_VALUE;
         lastCompleteBucket = Long.MIN_VALUE;
+        lastCompleteRate = Double.NaN;
         consecutiveHigh = 0;
         currentCount = 0;
         currentAnomalies = 0;

@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * when it was judged normal with a p-value of at least {@code admitMinPValue}: a burst of
  * anomalies never enters. When the {@link ShiftDetector} sees a sustained shift, records are
  * admitted by rank instead (those scoring within the lowest {@code shiftAdmitShare} of recent
- * traffic), and a retraining follows once {@code minRecords / 2} of them entered.
+ * traffic), and a retraining follows each time {@code minRecords / 2} of them entered. Rank
+ * admission goes on, round after round, until the anomaly rate falls below a quarter of the
+ * shift bound: one round learns the half of the new normal closest to the old one, the next
+ * round ranks against the retrained model, and so on.
  *
  * <p><b>Schedule.</b> Checked every second: train the first model once the window holds
  * {@code minRecords}; then retrain when {@code retrainRecords} new records entered since the last
@@ -141,6 +144,10 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                 listener.shiftDetected();
             }
             recentScores[recentCount++ % RECENT_SCORES] = sample.score();
+            if (shifting && shiftDetector.lastBucketRate() < settings.shiftAlertRate() / 4) {
+                shifting = false;
+                LOG.info("The new normal is learned: the anomaly rate is down to {}", shiftDetector.lastBucketRate());
+            }
         }
         if (admit(sample)) {
             long next = get(NEXT);
@@ -281,8 +288,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             context.forward(new Record<>(expired, (byte[]) null, now), modelsChild);
         }
         meta.put(LAST_VERSION, version);
-        shifting = false;
-        shiftDetector.reset();
+        shiftAdmitted = 0; // while shifting, the next round ranks against this model
         return outcome;
     }
 

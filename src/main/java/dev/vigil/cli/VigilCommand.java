@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 DemoCommand.class,
                 BrokerCommand.class,
+                GenerateCommand.class,
                 TrainCommand.class,
                 ScoreCommand.class,
                 ModelCommand.class,

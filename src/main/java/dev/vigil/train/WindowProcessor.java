@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * anomalies never enters. When the {@link ShiftDetector} sees a sustained shift, records are
  * admitted by rank instead (those scoring within the lowest {@code shiftAdmitShare} of recent
  * traffic), and a retraining follows each time {@code minRecords / 2} of them entered. Rank
- * admission goes on, round after round, until the anomaly rate falls below a quarter of the
+ * admission goes on, round after round, until the anomaly rate falls below a twentieth of the
  * shift bound: one round learns the half of the new normal closest to the old one, the next
  * round ranks against the retrained model, and so on.
  *
@@ -144,7 +144,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                 listener.shiftDetected();
             }
             recentScores[recentCount++ % RECENT_SCORES] = sample.score();
-            if (shifting && shiftDetector.lastBucketRate() < settings.shiftAlertRate() / 4) {
+            if (shifting && shiftDetector.lastBucketRate() < settings.shiftAlertRate() / 20) {
                 shifting = false;
                 LOG.info("The new normal is learned: the anomaly rate is down to {}", shiftDetector.lastBucketRate());
             }

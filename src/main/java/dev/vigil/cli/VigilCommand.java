@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 BrokerCommand.class,
                 EvaluateCommand.class,
+                BenchCommand.class,
                 ConfigCommand.class,
                 CommandLine.HelpCommand.class,
         })

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 ScoreCommand.class,
                 ModelCommand.class,
                 EvaluateCommand.class,
+                BenchCommand.class,
                 ConfigCommand.class,
                 CommandLine.HelpCommand.class,
         })

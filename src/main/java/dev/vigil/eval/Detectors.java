@@ -6,9 +6,8 @@ import java.util.Map;
 import java.util.function.LongFunction;
 
 /**
- * The detectors {@code vigil evaluate} knows by name. The VAE detectors ({@code vae},
- * {@code vae_iwae}) are planned and named here so the command can say they are not available yet;
- * they are registered with {@link #register} once the model package provides them.
+ * The detectors {@code vigil evaluate} knows by name: Vigil's VAE ({@code vae} scores -ELBO,
+ * {@code vae_iwae} the IWAE estimate) and the baselines. {@link #register} adds or replaces one.
  */
 public final class Detectors {
 
@@ -18,6 +17,8 @@ public final class Detectors {
     private static final Map<String, LongFunction<Detector>> AVAILABLE = new LinkedHashMap<>();
 
     static {
+        AVAILABLE.put("vae", seed -> new VaeDetector(VaeDetector.Score.ELBO, seed));
+        AVAILABLE.put("vae_iwae", seed -> new VaeDetector(VaeDetector.Score.IWAE, seed));
         AVAILABLE.put("pca", seed -> new PcaDetector());
         AVAILABLE.put("mahalanobis", seed -> new MahalanobisDetector());
         AVAILABLE.put("rcf", RcfDetector::new);

@@ -143,9 +143,6 @@ class EvaluateCommandTest {
         assertThat(run("--csv", path.toString(), "--train", path.toString()).exitCode()).isEqualTo(2);
         assertThat(run("--train", path.toString()).err()).contains("--test");
         assertThat(run("--csv", dir.resolve("nope.csv").toString()).err()).contains("no such file");
-        Run vae = run("--csv", path.toString(), "--detectors", "vae");
-        assertThat(vae.exitCode()).isEqualTo(2);
-        assertThat(vae.err()).contains("not available yet");
         assertThat(run("--csv", path.toString(), "--detectors", "svm").err()).contains("unknown detector 'svm'");
         assertThat(run("--csv", path.toString(), "--format", "xml").exitCode()).isEqualTo(2);
     }

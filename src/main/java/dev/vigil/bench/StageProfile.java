@@ -1,0 +1,116 @@
+package dev.vigil.bench;
+
+import dev.vigil.calibration.AlertPolicy;
+import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.ingest.InvalidRecordException;
+import dev.vigil.ingest.ParsedRecord;
+import dev.vigil.ingest.RecordParser;
+import dev.vigil.model.ModelBundle;
+import dev.vigil.score.BufferedRecord;
+import dev.vigil.score.Json;
+import dev.vigil.score.ScoreRecord;
+import dev.vigil.score.ScoredBatch;
+import dev.vigil.score.SourceId;
+import dev.vigil.score.VaeBatchScorer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where Vigil's per-record CPU time goes, measured stage by stage outside Kafka on the same
+ * generated records: parsing and validating the JSON, encoding the record for the buffer store,
+ * scoring (the TensorFlow call plus decisions, per record at the configured batch size) and
+ * serializing the score record. What the full topology costs beyond their sum is Kafka Streams
+ * itself (consume, store writes and their changelog, produce) and the broker sharing the cores.
+ */
+public final class StageProfile {
+
+    /** Microseconds of CPU per record for each stage. */
+    public record Costs(double parseUs, double bufferEncodeUs, double scoreUs, double scoreJsonUs) {
+        public Map<String, Object> flat() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("stage_parse_us", ThroughputBench.Result.round3(parseUs));
+            m.put("stage_buffer_encode_us", ThroughputBench.Result.round3(bufferEncodeUs));
+            m.put("stage_score_us", ThroughputBench.Result.round3(scoreUs));
+            m.put("stage_score_json_us", ThroughputBench.Result.round3(scoreJsonUs));
+            return m;
+        }
+
+        public double totalUs() {
+            return parseUs + bufferEncodeUs + scoreUs + scoreJsonUs;
+        }
+    }
+
+    private static final int RECORDS = 50_000;
+    /** Where results go so the JIT cannot drop the work that made them. */
+    static volatile long blackhole;
+    private static final int ROUNDS = 3;
+
+    private StageProfile() {
+    }
+
+    /** Times each stage over {@value #RECORDS} records, {@value #ROUNDS} rounds, keeping the fastest round (the least disturbed). */
+    public static Costs measure(FeatureSpec spec, ModelBundle bundle, AlertPolicy policy, int batchSize, long seed) {
+        MetricsGenerator generator = new MetricsGenerator(seed + 4, 0.001);
+        byte[][] keys = new byte[RECORDS][];
+        byte[][] values = new byte[RECORDS][];
+        for (int i = 0; i < RECORDS; i++) {
+            keys[i] = generator.nextHost().getBytes(StandardCharsets.UTF_8);
+            values[i] = generator.nextValue();
+        }
+        RecordParser parser = new RecordParser(spec, 1 << 20, false);
+        ParsedRecord[] parsed = new ParsedRecord[RECORDS];
+        double parse = Double.MAX_VALUE;
+        double encode = Double.MAX_VALUE;
+        double score = Double.MAX_VALUE;
+        double json = Double.MAX_VALUE;
+        long sink = 0;
+        try (VaeBatchScorer scorer = VaeBatchScorer.open(bundle, policy)) {
+            for (int round = 0; round < ROUNDS; round++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < RECORDS; i++) {
+                    try {
+                        parsed[i] = parser.parse(keys[i], values[i], 0L);
+                    } catch (InvalidRecordException e) {
+                        throw new IllegalStateException("generated record is invalid: " + e.getMessage(), e);
+                    }
+                }
+                long t1 = System.nanoTime();
+                for (int i = 0; i < RECORDS; i++) {
+                    ParsedRecord p = parsed[i];
+                    sink += new BufferedRecord(i, new SourceId("bench-input", 0, i), 0L, p.entity(), p.eventTime(),
+                            p.features(), keys[i], p.value()).toBytes().length;
+                }
+                long t2 = System.nanoTime();
+                ScoredBatch[] batches = new ScoredBatch[(RECORDS + batchSize - 1) / batchSize];
+                for (int b = 0; b < batches.length; b++) {
+                    int from = b * batchSize;
+                    double[][] rows = new double[Math.min(batchSize, RECORDS - from)][];
+                    for (int i = 0; i < rows.length; i++) {
+                        rows[i] = parsed[from + i].features();
+                    }
+                    batches[b] = scorer.score(rows);
+                    for (int i = 0; i < rows.length; i++) {
+                        sink += batches[b].anomaly(i) ? 1 : 0;
+                    }
+                }
+                long t3 = System.nanoTime();
+                for (int i = 0; i < RECORDS; i++) {
+                    ScoredBatch batch = batches[i / batchSize];
+                    int k = i % batchSize;
+                    ParsedRecord p = parsed[i];
+                    sink += Json.bytes(new ScoreRecord("bench-input-0-" + i, "bench-input", 0, i, p.entity(), p.eventTime(),
+                            batch.anomaly(k) ? "anomaly" : "normal", batch.score(k), batch.pValue(k), batch.severity(k),
+                            scorer.threshold(), scorer.modelVersion(), scorer.calibrationVersion())).length;
+                }
+                long t4 = System.nanoTime();
+                parse = Math.min(parse, (t1 - t0) / 1e3 / RECORDS);
+                encode = Math.min(encode, (t2 - t1) / 1e3 / RECORDS);
+                score = Math.min(score, (t3 - t2) / 1e3 / RECORDS);
+                json = Math.min(json, (t4 - t3) / 1e3 / RECORDS);
+            }
+        }
+        blackhole = sink;
+        return new Costs(parse, encode, score, json);
+    }
+}

@@ -1,0 +1,182 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.bench.ModelBench;
+import dev.vigil.bench.ThroughputBench;
+import dev.vigil.kafka.EmbeddedKafka;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vigil bench}: records/s of a pass-through app, Vigil and Vigil with Random Cut Forest on
+ * the same data, and Vigil's latency at a fixed rate (see {@link ThroughputBench}). Progress goes
+ * to stderr; the report to stdout, with {@code --format json} as one flat JSON object on the last line.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure Vigil's throughput against a pass-through app and Random Cut Forest, and its latency.",
+                "Starts an embedded broker unless --bootstrap-servers is given."},
+        subcommands = BenchCommand.Model.class,
+        exitCodeOnInvalidInput = 2, exitCodeOnExecutionException = 1)
+public final class BenchCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--records", defaultValue = "500000", description = "Input records per run (default: ${DEFAULT-VALUE}).")
+    int records;
+
+    @Option(names = "--warmup-records", defaultValue = "-1",
+            description = "Records of the discarded warm-up (default: a fifth of --records, at most 100000; 0 = none).")
+    int warmupRecords;
+
+    @Option(names = "--train-records", defaultValue = "20000",
+            description = "Generated normal records the VAE and RCF learn from (default: ${DEFAULT-VALUE}).")
+    int trainRecords;
+
+    @Option(names = "--latency-rate", defaultValue = "0",
+            description = "Offered records/s for the latency run (default: half of Vigil's measured maximum).")
+    double latencyRate;
+
+    @Option(names = "--latency-seconds", defaultValue = "10", description = "Length of the latency run (default: ${DEFAULT-VALUE}).")
+    int latencySeconds;
+
+    @Option(names = "--guarantee", defaultValue = "at_least_once",
+            description = "at_least_once or exactly_once_v2, for every run (default: ${DEFAULT-VALUE}).")
+    String guarantee;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Use this broker instead of an embedded one.")
+    String bootstrapServers;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the data and the models (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides one configuration key for every run (repeatable).")
+    Map<String, String> sets = new HashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (records < 1 || trainRecords < 2000 || latencySeconds < 2 || latencyRate < 0) {
+            throw new ParameterException(spec.commandLine(),
+                    "need --records >= 1, --train-records >= 2000, --latency-seconds >= 2, --latency-rate >= 0");
+        }
+        if (!guarantee.equals("at_least_once") && !guarantee.equals("exactly_once_v2")) {
+            throw new ParameterException(spec.commandLine(), "--guarantee must be at_least_once or exactly_once_v2, got " + guarantee);
+        }
+        checkFormat(spec, format);
+        int warmup = warmupRecords >= 0 ? warmupRecords : Math.min(100_000, records / 5);
+        ThroughputBench.Options options = new ThroughputBench.Options(records, warmup, trainRecords, latencyRate,
+                Duration.ofSeconds(latencySeconds), guarantee, seed, sets);
+        ThroughputBench.Result result;
+        if (bootstrapServers != null) {
+            result = new ThroughputBench(bootstrapServers, options, System.getenv(), System.err).run();
+        } else {
+            try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+                result = new ThroughputBench(kafka.bootstrapServers(), options, System.getenv(), System.err).run();
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (format.equals("json")) {
+            out.println(JSON.writeValueAsString(result.flat()));
+        } else {
+            printTable(result, out);
+        }
+        out.flush();
+        return VigilCommand.EXIT_OK;
+    }
+
+    private static void printTable(ThroughputBench.Result r, PrintWriter out) {
+        out.printf("vigil bench: %,d records, 38 features, %s%n", r.records(), r.guarantee());
+        out.printf("  %-28s %12s %10s%n", "run", "records/s", "seconds");
+        for (ThroughputBench.Run run : List.of(r.passThrough(), r.vigil(), r.rcf())) {
+            out.printf("  %-28s %,12.0f %10.2f%n", label(run.name()), run.recordsPerSecond(), run.seconds());
+        }
+        out.printf("  Vigil / pass-through         %12.3f%n", r.ratioVsPassThrough());
+        out.printf("  Vigil / RCF                  %12.1f%n", r.ratioVsRcf());
+        out.printf("  time in BatchScorer.score    %11.0f%% (Vigil)  %.0f%% (RCF)%n", 100 * r.vigil().scoreShare(), 100 * r.rcf().scoreShare());
+        out.printf("  latency at %,.0f records/s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d records, %,d missing)%n",
+                r.latencyRate(), r.latencyP50Ms(), r.latencyP99Ms(), r.latencyMaxMs(), r.latencySamples(), r.latencyMissing());
+        out.printf("  per-record CPU by stage, in isolation (us): parse %.2f, buffer encode %.2f, score %.2f, score JSON %.2f"
+                        + " = %.2f; Vigil's run took %.2f us/record, pass-through %.2f%n",
+                r.stages().parseUs(), r.stages().bufferEncodeUs(), r.stages().scoreUs(), r.stages().scoreJsonUs(),
+                r.stages().totalUs(), 1e6 / r.vigil().recordsPerSecond(), 1e6 / r.passThrough().recordsPerSecond());
+    }
+
+    private static String label(String name) {
+        return switch (name) {
+            case "passthrough" -> "pass-through (parse, forward)";
+            case "vigil" -> "Vigil (VAE)";
+            default -> "Vigil topology with RCF";
+        };
+    }
+
+    static void checkFormat(CommandSpec spec, String format) {
+        if (!format.equals("table") && !format.equals("json")) {
+            throw new ParameterException(spec.commandLine(), "--format must be table or json, got " + format);
+        }
+    }
+
+    /** {@code vigil bench model}: the VAE alone, no Kafka (see {@link ModelBench}). */
+    @Command(name = "model", mixinStandardHelpOptions = true,
+            description = "Measure VAE scoring records/s by batch size and training samples/s (38 features, no Kafka).")
+    static final class Model implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--batch-sizes", split = ",", defaultValue = "1,16,256,1024",
+                description = "Batch sizes to score at (default: ${DEFAULT-VALUE}).")
+        List<Integer> batchSizes;
+
+        @Option(names = "--seconds", defaultValue = "3", description = "Seconds of scoring per batch size (default: ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--train-records", defaultValue = "20000", description = "Training records (default: ${DEFAULT-VALUE}).")
+        int trainRecords;
+
+        @Option(names = "--epochs", defaultValue = "10", description = "Training epochs (default: ${DEFAULT-VALUE}).")
+        int epochs;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+        String format;
+
+        @Override
+        public Integer call() throws Exception {
+            checkFormat(spec, format);
+            if (trainRecords < 2000 || epochs < 1 || !(seconds > 0) || batchSizes.stream().anyMatch(b -> b < 1)) {
+                throw new ParameterException(spec.commandLine(), "need --train-records >= 2000, --epochs >= 1, --seconds > 0, batch sizes >= 1");
+            }
+            ModelBench.Result r = ModelBench.run(trainRecords, epochs, batchSizes, Duration.ofMillis((long) (seconds * 1000)), seed, System.err);
+            PrintWriter out = spec.commandLine().getOut();
+            if (format.equals("json")) {
+                out.println(JSON.writeValueAsString(r.flat()));
+            } else {
+                out.printf("vigil bench model: %d features%n", r.features());
+                out.printf("  training: %,d records x %d epochs in %.1f s = %,.0f samples/s%n", r.trainRecords(), r.epochs(),
+                        r.trainSeconds(), r.trainSamplesPerSecond());
+                out.printf("  %8s %16s %22s%n", "batch", "records/s", "TensorFlow call only");
+                for (ModelBench.Scoring s : r.scoring()) {
+                    out.printf("  %8d %,16.0f %,22.0f%n", s.batchSize(), s.batchScorerRps(), s.vaeScorerRps());
+                }
+            }
+            out.flush();
+            return VigilCommand.EXIT_OK;
+        }
+    }
+}

@@ -14,7 +14,6 @@ import dev.vigil.score.ModelHolder;
 import dev.vigil.score.Outcome;
 import dev.vigil.score.VaeBatchScorer;
 import dev.vigil.service.StreamsSettings;
-import dev.vigil.service.VigilService;
 import dev.vigil.topology.VigilTopology;
 import dev.vigil.train.ModelTrainer;
 import java.io.IOException;
@@ -187,19 +186,19 @@ public final class ThroughputBench {
         if (options.warmupRecords() > 0) {
             status.printf("bench: warm-up (discarded) on %,d records ...%n", options.warmupRecords());
             passThrough(WARMUP_INPUT, options.warmupRecords());
-            vigil(WARMUP_INPUT, options.warmupRecords(), spec, VaeBatchScorer.open(bundle, VigilService.alertPolicy(base)));
+            vigil(WARMUP_INPUT, options.warmupRecords(), spec, VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(base)));
         }
         Run pass = passThrough(INPUT, options.records());
-        Run vigil = vigil(INPUT, options.records(), spec, VaeBatchScorer.open(bundle, VigilService.alertPolicy(base)));
+        Run vigil = vigil(INPUT, options.records(), spec, VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(base)));
         Run rcf = vigil(INPUT, options.records(), spec,
                 RcfBatchScorer.train(spec, training, base.getDouble(VigilConfig.TARGET_FPR), options.seed()));
         Run rcfNamed = new Run("rcf", rcf.records(), rcf.seconds(), rcf.recordsPerSecond(), rcf.scoreShare());
 
         double rate = options.latencyRate() > 0 ? options.latencyRate() : vigil.recordsPerSecond() / 2;
-        LatencyRun latency = latency(spec, VaeBatchScorer.open(bundle, VigilService.alertPolicy(base)), rate);
+        LatencyRun latency = latency(spec, VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(base)), rate);
 
         status.println("bench: profiling the stages of Vigil's per-record work in isolation ...");
-        StageProfile.Costs stages = StageProfile.measure(spec, bundle, VigilService.alertPolicy(base),
+        StageProfile.Costs stages = StageProfile.measure(spec, bundle, VigilTopology.alertPolicy(base),
                 base.getInt(VigilConfig.BATCH_MAX_RECORDS), options.seed());
         return new Result(options.records(), options.guarantee(), pass, vigil, rcfNamed, rate, latency.samples.size(),
                 latency.missing, latency.samples.percentileMs(0.5), latency.samples.percentileMs(0.99),
@@ -225,7 +224,7 @@ public final class ThroughputBench {
         String name = scorer instanceof RcfBatchScorer ? "rcf" : "vigil";
         String output = topic("bench-" + name + "-scores-" + (++runs));
         ensure(List.of(TopicSpec.of(output, 1).withConfig("message.timestamp.type", "LogAppendTime"),
-                TopicSpec.of(output + "-alerts", 1), TopicSpec.of(output + "-dead-letters", 1)));
+                TopicSpec.of(output + "-alerts", 1), TopicSpec.of(output + "-dead-letters", 1), TopicSpec.of(output + "-models", 1)));
         Path state = tempDir();
         try (ModelHolder models = new ModelHolder()) {
             models.swap(scorer);
@@ -315,7 +314,7 @@ public final class ThroughputBench {
 
     private LatencyRun latency(FeatureSpec spec, BatchScorer scorer, double rate) throws InterruptedException {
         String output = topic("bench-latency-scores-" + (++runs));
-        ensure(List.of(TopicSpec.of(output, 1), TopicSpec.of(output + "-alerts", 1), TopicSpec.of(output + "-dead-letters", 1)));
+        ensure(List.of(TopicSpec.of(output, 1), TopicSpec.of(output + "-alerts", 1), TopicSpec.of(output + "-dead-letters", 1), TopicSpec.of(output + "-models", 1)));
         int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.ceil(rate * options.latencyDuration().toMillis() / 1000.0) + 1024);
         long[] sentAt = new long[capacity];
         AtomicLong offsetMismatches = new AtomicLong();
@@ -521,6 +520,18 @@ public final class ThroughputBench {
             @Override
             public void folded(Alert alert) {
             }
+
+            @Override
+            public void windowSize(long records) {
+            }
+
+            @Override
+            public void trainingFinished(dev.vigil.train.Retrainer.Outcome outcome) {
+            }
+
+            @Override
+            public void shiftDetected() {
+            }
         };
     }
 
@@ -532,6 +543,9 @@ public final class ThroughputBench {
         overrides.put(VigilConfig.SCORES_TOPIC, scores);
         overrides.put(VigilConfig.ALERTS_TOPIC, scores + "-alerts");
         overrides.put(VigilConfig.DEAD_LETTER_TOPIC, scores + "-dead-letters");
+        // The model under test is swapped in directly: no retraining, and an empty models topic of its own.
+        overrides.put(VigilConfig.TRAIN_ENABLED, "false");
+        overrides.put(VigilConfig.MODELS_TOPIC, scores + "-models");
         overrides.put(VigilConfig.STATE_DIR, state.toString());
         return VigilConfig.load(null, environment, overrides);
     }

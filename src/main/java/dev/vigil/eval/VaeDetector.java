@@ -116,7 +116,7 @@ public final class VaeDetector implements Detector {
 
     /** Features by per-feature p-value (rarest first), ties broken by the larger term; missing features last. */
     private int[] rank(RecordScore r, int k) {
-        double[] terms = ModelTrainer.missingAsNaN(r);
+        double[] terms = r.featureTermsMissingAsNaN();
         double[] p = new double[terms.length];
         for (int j = 0; j < terms.length; j++) {
             p[j] = calibration.featureCount() == terms.length ? calibration.featurePValue(j, terms[j]) : 1;

@@ -151,7 +151,8 @@ public final class HttpEndpoints implements AutoCloseable {
     /** GET and HEAD only; any failure becomes a 500 with the reason, and the exchange is always closed. */
     private HttpHandler guarded(HttpHandler handler) {
         return exchange -> {
-            try (exchange) {
+            // Not try-with-resources: that would close the exchange before the catch could answer 500.
+            try {
                 String method = exchange.getRequestMethod();
                 if (!method.equals("GET") && !method.equals("HEAD")) {
                     exchange.getResponseHeaders().set("Allow", "GET, HEAD");
@@ -166,6 +167,8 @@ public final class HttpEndpoints implements AutoCloseable {
                 } catch (IOException | RuntimeException ignored) {
                     // Headers were already sent; closing the exchange is all that is left.
                 }
+            } finally {
+                exchange.close();
             }
         };
     }

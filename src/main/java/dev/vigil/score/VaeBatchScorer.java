@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -67,16 +68,27 @@ public final class VaeBatchScorer implements BatchScorer {
     }
 
     @Override
-    public java.util.Map<String, Object> describe() {
+    public Map<String, Object> describe() {
         ModelBundle bundle = scorer.bundle();
-        java.util.Map<String, Object> info = new java.util.LinkedHashMap<>();
+        Map<String, Object> info = new java.util.LinkedHashMap<>();
         info.put("version", bundle.version());
         info.put("created_at", bundle.training().createdAt().toString());
         info.put("parameters", bundle.parameterCount());
         info.put("size_bytes", bundle.sizeBytes());
         info.put("features", spec.names());
         info.put("spec_fingerprint", spec.fingerprint());
-        info.put("training", bundle.training());
+        var training = bundle.training();
+        Map<String, Object> t = new java.util.LinkedHashMap<>();
+        t.put("records", training.records());
+        t.put("validation_records", training.validationRecords());
+        t.put("epochs", training.epochs());
+        t.put("best_epoch", training.bestEpoch());
+        t.put("train_loss", training.trainLoss().isEmpty() ? null : training.trainLoss().get(training.trainLoss().size() - 1));
+        t.put("validation_loss", training.validationLoss().isEmpty() ? null
+                : training.validationLoss().get(training.validationLoss().size() - 1));
+        t.put("seconds", training.seconds());
+        t.put("seed", training.seed());
+        info.put("training", t);
         info.put("calibration_version", calibration.version());
         info.put("target_fpr", calibration.targetFpr());
         info.put("threshold", threshold());

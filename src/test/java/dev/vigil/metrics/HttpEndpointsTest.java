@@ -118,6 +118,19 @@ class HttpEndpointsTest {
     }
 
     @Test
+    void shouldAnswer500WithTheReasonWhenAHandlerFails() throws Exception {
+        endpoints.close();
+        endpoints = HttpEndpoints.start(0, metrics, readiness::get, () -> {
+            throw new IllegalStateException("model store unavailable");
+        });
+
+        HttpResponse<String> response = get("/api/model", null);
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).contains("model store unavailable");
+    }
+
+    @Test
     void shouldAnswer404WithJsonWhenNoModelIsLoaded() throws Exception {
         HttpResponse<String> response = get("/api/model", null);
 

@@ -1,11 +1,7 @@
 package dev.vigil.score;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A parsed record waiting in the micro-batch buffer, with everything its outputs need, in the
@@ -18,66 +14,62 @@ public record BufferedRecord(long sequence, SourceId source, long timestamp, Str
 
     private static final byte FORMAT = 1;
 
+    // A ByteBuffer, not DataOutputStream: this runs once per input record on the stream thread.
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + features.length * 8 + length(key) + length(value));
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT);
-            out.writeLong(sequence);
-            out.writeUTF(source.topic());
-            out.writeInt(source.partition());
-            out.writeLong(source.offset());
-            out.writeLong(timestamp);
-            out.writeBoolean(entity != null);
-            if (entity != null) {
-                out.writeUTF(entity);
-            }
-            out.writeLong(eventTime);
-            out.writeShort(features.length);
-            for (double f : features) {
-                out.writeDouble(f);
-            }
-            writeBytes(out, key);
-            writeBytes(out, value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        byte[] topic = source.topic().getBytes(StandardCharsets.UTF_8);
+        byte[] entityBytes = entity == null ? null : entity.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 + topic.length + 4 + 8 + 8 + 4 + length(entityBytes) + 8
+                + 2 + 8 * features.length + 4 + length(key) + 4 + length(value));
+        b.put(FORMAT).putLong(sequence);
+        putBytes(b, topic);
+        b.putInt(source.partition()).putLong(source.offset()).putLong(timestamp);
+        putBytes(b, entityBytes);
+        b.putLong(eventTime).putShort((short) features.length);
+        for (double f : features) {
+            b.putDouble(f);
         }
-        return bytes.toByteArray();
+        putBytes(b, key);
+        putBytes(b, value);
+        return b.array();
     }
 
     public static BufferedRecord fromBytes(byte[] data) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            byte format = in.readByte();
-            if (format != FORMAT) {
-                throw new IllegalStateException("buffered record of unknown format " + format);
-            }
-            long sequence = in.readLong();
-            SourceId source = new SourceId(in.readUTF(), in.readInt(), in.readLong());
-            long timestamp = in.readLong();
-            String entity = in.readBoolean() ? in.readUTF() : null;
-            long eventTime = in.readLong();
-            double[] features = new double[in.readShort()];
-            for (int i = 0; i < features.length; i++) {
-                features[i] = in.readDouble();
-            }
-            return new BufferedRecord(sequence, source, timestamp, entity, eventTime, features, readBytes(in), readBytes(in));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        ByteBuffer b = ByteBuffer.wrap(data);
+        byte format = b.get();
+        if (format != FORMAT) {
+            throw new IllegalStateException("buffered record of unknown format " + format);
+        }
+        long sequence = b.getLong();
+        SourceId source = new SourceId(new String(getBytes(b), StandardCharsets.UTF_8), b.getInt(), b.getLong());
+        long timestamp = b.getLong();
+        byte[] entityBytes = getBytes(b);
+        long eventTime = b.getLong();
+        double[] features = new double[b.getShort()];
+        for (int i = 0; i < features.length; i++) {
+            features[i] = b.getDouble();
+        }
+        return new BufferedRecord(sequence, source, timestamp, entityBytes == null ? null : new String(entityBytes, StandardCharsets.UTF_8),
+                eventTime, features, getBytes(b), getBytes(b));
+    }
+
+    private static int length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
+    }
+
+    private static void putBytes(ByteBuffer b, byte[] bytes) {
+        b.putInt(bytes == null ? -1 : bytes.length);
+        if (bytes != null) {
+            b.put(bytes);
         }
     }
 
-    private static int length(byte[] b) {
-        return b == null ? 0 : b.length;
-    }
-
-    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
-        out.writeInt(b == null ? -1 : b.length);
-        if (b != null) {
-            out.write(b);
+    private static byte[] getBytes(ByteBuffer b) {
+        int n = b.getInt();
+        if (n < 0) {
+            return null;
         }
-    }
-
-    private static byte[] readBytes(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        return n < 0 ? null : in.readNBytes(n);
+        byte[] bytes = new byte[n];
+        b.get(bytes);
+        return bytes;
     }
 }

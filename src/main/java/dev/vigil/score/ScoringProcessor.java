@@ -1,6 +1,7 @@
 package dev.vigil.score;
 
 import dev.vigil.ingest.ParsedRecord;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,9 +22,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>Kafka Streams commits the offset of a record once this processor has accepted it, so the
  * buffer lives in a changelogged store: after a crash the restored store still holds every record
- * that was accepted but not yet scored. Keys are slots {@code sequence % capacity}, so a record put
- * and removed within one commit interval collapses in the store's cache with the slot's other
- * writes, and the changelog sees at most one write per slot per commit. Outputs keep input order.
+ * that was accepted but not yet scored. Keys are slots {@code sequence % capacity}; a scored record
+ * is not deleted but left to be overwritten by a later one, and the key {@link #SCORED_THROUGH}
+ * holds the sequence of the last record scored, so a restore knows which slots are still pending.
+ * The store's cache folds all writes to a slot within one commit interval into one, so the
+ * changelog sees at most {@code capacity + 1} writes per commit, however high the throughput.
+ * Outputs keep input order.
  */
 public final class ScoringProcessor implements Processor<byte[], ParsedRecord, byte[], Object> {
 
@@ -41,6 +45,9 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
 
     private record Pending(int slot, long arrivalMs, BufferedRecord record) {
     }
+
+    /** Key of the watermark: the sequence of the last record whose outputs were forwarded. */
+    static final int SCORED_THROUGH = -1;
 
     private final String storeName;
     private final int capacity;
@@ -98,16 +105,26 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
 
     /** Reloads records that were buffered when the last instance of this task stopped or crashed. */
     private void restore() {
+        byte[] watermark = store.get(SCORED_THROUGH);
+        long scoredThrough = watermark == null ? -1 : ByteBuffer.wrap(watermark).getLong();
         List<Pending> restored = new ArrayList<>();
         try (KeyValueIterator<Integer, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 KeyValue<Integer, byte[]> kv = it.next();
-                restored.add(new Pending(kv.key, context.currentSystemTimeMs(), BufferedRecord.fromBytes(kv.value)));
+                if (kv.key != SCORED_THROUGH) {
+                    BufferedRecord r = BufferedRecord.fromBytes(kv.value);
+                    if (r.sequence() > scoredThrough) {
+                        restored.add(new Pending(kv.key, context.currentSystemTimeMs(), r));
+                    }
+                }
             }
         }
         restored.sort(Comparator.comparingLong(p -> p.record().sequence()));
         buffer.addAll(restored);
-        nextSequence = restored.isEmpty() ? 0 : restored.get(restored.size() - 1).record().sequence() + 1;
+        nextSequence = scoredThrough + 1;
+        if (!restored.isEmpty()) {
+            nextSequence = restored.get(restored.size() - 1).record().sequence() + 1;
+        }
         // Slots of a restored buffer may clash with new ones (e.g. the capacity changed): score them first.
         flushBeforeNext = !restored.isEmpty();
     }
@@ -149,9 +166,9 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
                 emitScored(scorer);
             }
         }
-        for (Pending p : buffer) {
-            store.delete(p.slot());
-        }
+        // One write marks the whole batch done; its slots are overwritten by later records.
+        long last = buffer.get(buffer.size() - 1).record().sequence();
+        store.put(SCORED_THROUGH, ByteBuffer.allocate(Long.BYTES).putLong(last).array());
         buffer.clear();
     }
 
@@ -195,7 +212,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
 
     private void emitScore(BufferedRecord r, ScoreRecord score) {
         if (children.scores() != null) {
-            context.forward(new Record<>(entityKey(r), (Object) Json.bytes(score), r.timestamp()), children.scores());
+            context.forward(new Record<>(entityKey(r), (Object) score.toJson(), r.timestamp()), children.scores());
         }
     }
 

@@ -22,6 +22,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import dev.vigil.calibration.CalibrationSettings;
+import dev.vigil.eval.VaeDetector;
 import picocli.CommandLine.Spec;
 
 /**
@@ -77,6 +79,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the split and of seeded detectors (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--target-fpr", defaultValue = "1e-3",
+            description = "Target false-positive rate of Vigil's calibrated threshold (default: ${DEFAULT-VALUE}).")
+    double targetFpr;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
@@ -93,7 +99,11 @@ public final class EvaluateCommand implements Callable<Integer> {
             int done = 0;
             for (EvalDataset dataset : datasets) {
                 for (String name : names) {
-                    Detector detector = Detectors.create(name, seed);
+                    Detector detector = switch (name) {
+                        case "vae" -> new VaeDetector(VaeDetector.Score.ELBO, seed, CalibrationSettings.defaults().withTargetFpr(targetFpr));
+                        case "vae_iwae" -> new VaeDetector(VaeDetector.Score.IWAE, seed, CalibrationSettings.defaults().withTargetFpr(targetFpr));
+                        default -> Detectors.create(name, seed);
+                    };
                     done++;
                     err.printf(Locale.ROOT, "evaluate [%d/%d] %s (%d train, %d test rows, %d features): %s ...%n",
                             done, total, dataset.name(), dataset.train().length, dataset.test().length,
@@ -131,6 +141,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         if (datasetDir != null && !Files.isDirectory(datasetDir)) {
             throw usage("no such directory: " + datasetDir);
+        }
+        if (!(targetFpr > 0 && targetFpr < 0.5)) {
+            throw usage("--target-fpr must be in (0, 0.5), not " + targetFpr);
         }
         if (!format.equals("table") && !format.equals("json")) {
             throw usage("--format must be table or json, not '" + format + "'");

@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
  * when it was judged normal with a p-value of at least {@code admitMinPValue}: a burst of
  * anomalies never enters. When the {@link ShiftDetector} sees a sustained shift, records are
  * admitted by rank instead (those scoring within the lowest {@code shiftAdmitShare} of recent
- * traffic), and a retraining follows each time {@code minRecords / 2} of them entered. Rank
- * admission goes on, round after round, until the anomaly rate falls below a twentieth of the
- * shift bound: one round learns the half of the new normal closest to the old one, the next
- * round ranks against the retrained model, and so on.
+ * traffic), and a retraining on the records admitted since the shift follows each time
+ * {@code minRecords / 2} of them entered. Rank admission goes on, round after round, until the
+ * anomaly rate falls below a twentieth of the shift bound; then the records from before the shift
+ * leave the window: the new normal has replaced the old one.
  *
  * <p><b>Schedule.</b> Checked every second: train the first model once the window holds
  * {@code minRecords}; then retrain when {@code retrainRecords} new records entered since the last
@@ -85,6 +85,10 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private ExecutorService trainer;
     private Future<Retrainer.Outcome> training;
     private long admittedAtStart;
+    /** Whether the training in flight started during a shift, on the new normal only. */
+    private boolean trainingAfterShift;
+    /** Sequence of the first record admitted after the shift was recognised. */
+    private long shiftStart;
     private ShiftDetector shiftDetector;
     private boolean shifting;
     private long shiftAdmitted;
@@ -138,6 +142,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             if (shiftDetector.observe(sample.eventTime(), sample.anomaly()) && !shifting) {
                 shifting = true;
                 shiftAdmitted = 0;
+                shiftStart = get(NEXT);
                 LOG.warn("Sustained shift: the anomaly rate stayed above {} for {}; admitting the lowest-scoring {} of "
                         + "recent traffic as the new normal", settings.shiftAlertRate(), settings.shiftMinDuration(),
                         settings.shiftAdmitShare());
@@ -146,7 +151,13 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             recentScores[recentCount++ % RECENT_SCORES] = sample.score();
             if (shifting && shiftDetector.lastBucketRate() < settings.shiftAlertRate() / 20) {
                 shifting = false;
-                LOG.info("The new normal is learned: the anomaly rate is down to {}", shiftDetector.lastBucketRate());
+                long first = get(FIRST);
+                for (long seq = first; seq < shiftStart; seq++) {
+                    window.delete(seq);
+                }
+                meta.put(FIRST, Math.max(first, shiftStart));
+                LOG.info("The new normal is learned (anomaly rate {}); {} records from before the shift left the window",
+                        shiftDetector.lastBucketRate(), Math.max(0, shiftStart - first));
             }
         }
         if (admit(sample)) {
@@ -227,23 +238,25 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             due = admitted >= settings.retrainRecords()
                     || (admitted > 0 && now - get(LAST_TRAINING_MS) >= settings.retrainInterval().toMillis());
         }
-        if (due && size() >= settings.minRecords()) {
+        if (due && (shifting || size() >= settings.minRecords())) {
             start(now);
         }
     }
 
     private void start(long now) {
-        double[][] rows = snapshot();
+        // During a shift, train on the new normal alone: the old one would only dilute it.
+        double[][] rows = snapshot(shifting ? Math.max(get(FIRST), shiftStart) : get(FIRST));
         ModelBundle current = currentModel.get();
+        trainingAfterShift = shifting;
         // The counter is reduced when the training finishes, not now: a task moved mid-training retrains.
         admittedAtStart = get(ADMITTED_SINCE_TRAINING);
         LOG.info("Training on a window of {} records{}", rows.length, shifting ? " (after a shift)" : "");
         training = trainer.submit(() -> retrainer.run(rows, current));
     }
 
-    private double[][] snapshot() {
-        List<double[]> rows = new ArrayList<>((int) size());
-        try (KeyValueIterator<Long, byte[]> it = window.range(get(FIRST), get(NEXT) - 1)) {
+    private double[][] snapshot(long from) {
+        List<double[]> rows = new ArrayList<>((int) (get(NEXT) - from));
+        try (KeyValueIterator<Long, byte[]> it = window.range(from, get(NEXT) - 1)) {
             while (it.hasNext()) {
                 KeyValue<Long, byte[]> kv = it.next();
                 rows.add(TrainingSample.fromBytes(kv.value).features());
@@ -288,7 +301,9 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             context.forward(new Record<>(expired, (byte[]) null, now), modelsChild);
         }
         meta.put(LAST_VERSION, version);
-        shiftAdmitted = 0; // while shifting, the next round ranks against this model
+        if (trainingAfterShift) {
+            shiftAdmitted = 0; // the next round ranks against this model
+        }
         return outcome;
     }
 

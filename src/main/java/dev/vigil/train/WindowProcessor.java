@@ -82,6 +82,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private ExecutorService trainer;
     private Future<Retrainer.Outcome> training;
     private long admittedAtStart;
+    /** Whether the training in flight was started on a window holding the shift's new normal. */
+    private boolean trainingAfterShift;
     private ShiftDetector shiftDetector;
     private boolean shifting;
     private long shiftAdmitted;
@@ -230,6 +232,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         ModelBundle current = currentModel.get();
         // The counter is reduced when the training finishes, not now: a task moved mid-training retrains.
         admittedAtStart = get(ADMITTED_SINCE_TRAINING);
+        trainingAfterShift = shifting;
         LOG.info("Training on a window of {} records{}", rows.length, shifting ? " (after a shift)" : "");
         training = trainer.submit(() -> retrainer.run(rows, current));
     }
@@ -281,8 +284,11 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             context.forward(new Record<>(expired, (byte[]) null, now), modelsChild);
         }
         meta.put(LAST_VERSION, version);
-        shifting = false;
-        shiftDetector.reset();
+        // Only a model trained on the new normal ends the shift: one started before it knows nothing of it.
+        if (trainingAfterShift) {
+            shifting = false;
+            shiftDetector.reset();
+        }
         return outcome;
     }
 

@@ -2,6 +2,7 @@ package dev.vigil.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.OutcomeTally;
@@ -9,6 +10,9 @@ import dev.vigil.demo.TrafficGenerator;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.InvalidRecordException;
 import dev.vigil.ingest.RecordParser;
+import dev.vigil.model.ModelBundle;
+import dev.vigil.model.VaeConfig;
+import dev.vigil.train.ModelTrainer;
 import dev.vigil.score.SourceId;
 import dev.vigil.service.VigilService;
 import dev.vigil.testsupport.Await;
@@ -33,7 +37,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -146,6 +153,31 @@ final class Rig {
         }
     }
 
+    /**
+     * A model trained offline on {@code records} of clean normal traffic (seed {@code seed}), saved
+     * to a file for {@code vigil.model.file}: a deployment that skipped cold start.
+     */
+    static Path offlineModel(Path dir, long seed, int records) {
+        double[][] rows = features(new TrafficGenerator(traffic(seed, 0).withAnomalyRate(0)).next(records));
+        ModelBundle bundle = ModelTrainer.train(SPEC, rows, VaeConfig.defaults(SPEC).withEpochs(30).withSeed(42),
+                CalibrationSettings.defaults(), (epoch, train, validation, seconds) -> { }).bundle();
+        Path file = dir.resolve("offline-" + seed + ".vigil");
+        bundle.save(file);
+        return file;
+    }
+
+    /** Waits until the window task has consumed (and committed) every sample on the training topic. */
+    void awaitTrainingTopicConsumed(Duration timeout) {
+        TopicPartition partition = new TopicPartition(training, 0);
+        try (Admin admin = KafkaBroker.admin()) {
+            Await.until("the window task to consume the training topic", timeout, () -> {
+                long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get().offset();
+                OffsetAndMetadata committed = admin.listConsumerGroupOffsets(name).partitionsToOffsetAndMetadata().get().get(partition);
+                return committed != null && committed.offset() >= end;
+            }, done -> done);
+        }
+    }
+
     ModelRegistry registry() {
         return VigilService.modelRegistry(config(Path.of("unused")));
     }
@@ -189,8 +221,10 @@ final class Rig {
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
             p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> partitions = consumer.partitionsFor(scores, Duration.ofSeconds(30)).stream()
-                    .map(i -> new TopicPartition(scores, i.partition())).toList();
+            // The service creates the topic at start: it may not exist yet.
+            List<TopicPartition> partitions = Await.until("the scores topic", Duration.ofSeconds(30),
+                    () -> consumer.partitionsFor(scores, Duration.ofSeconds(5)).stream()
+                            .map(i -> new TopicPartition(scores, i.partition())).toList(), p2 -> !p2.isEmpty());
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
         }

@@ -165,7 +165,7 @@ public final class VigilConfig extends AbstractConfig {
                     "A sustained shift: the anomaly rate of sampled records stays above this ...")
             .define(TRAIN_SHIFT_MIN_DURATION, Type.LONG, 300_000L, Range.atLeast(6), Importance.MEDIUM,
                     "... in every sixth of this many milliseconds of event time. Shorter bursts never enter the window.")
-            .define(TRAIN_SHIFT_ADMIT_SHARE, Type.DOUBLE, 0.5, Range.between(0.01, 1.0), Importance.LOW,
+            .define(TRAIN_SHIFT_ADMIT_SHARE, Type.DOUBLE, 0.8, Range.between(0.01, 1.0), Importance.LOW,
                     "During a shift, records are admitted by rank: those among the lowest-scoring share of recent traffic.")
             .define(TRAIN_GATE_TOLERANCE, Type.DOUBLE, 1.0, Range.atLeast(0.0), Importance.LOW,
                     "A candidate is promoted only when its mean held-out -ELBO is at most this many nats worse than the current model's.")

@@ -227,11 +227,18 @@ public final class DemoRunner {
                 s.unscored(), s.deadLetters(), s.modelVersion());
     }
 
+    private static void count(Map<String, double[]> rates, String period, boolean alarm) {
+        double[] r = rates.computeIfAbsent(period, x -> new double[2]);
+        r[0] += alarm ? 1 : 0;
+        r[1]++;
+    }
+
     static Summary summarize(Map<SourceId, Produced> truth, OutcomeTally tally, long shiftAt, long versionAtShift,
                              long modelVersion, long modelsPromoted, double seconds) {
         long normal = 0, flagged = 0, unscored = 0, dead = 0, missing = 0, injected = 0, caught = 0, falseAlarms = 0;
         Map<String, long[]> byKind = new TreeMap<>();
-        Map<String, double[]> falseAlarmRates = new LinkedHashMap<>();
+        Map<String, double[]> falseAlarmRates = new TreeMap<>(java.util.Comparator.comparingInt(
+                (String p) -> List.of("overall", "before_shift", "after_shift", "after_retraining", "latest_model").indexOf(p)));
         for (Map.Entry<SourceId, Produced> e : truth.entrySet()) {
             OutcomeTally.Outcome o = tally.outcomes().get(e.getKey());
             String t = e.getValue().truth();
@@ -263,9 +270,10 @@ public final class DemoRunner {
                 String period = shiftAt == TrafficGenerator.NEVER ? "overall"
                         : e.getValue().index() < shiftAt ? "before_shift"
                         : o.modelVersion() <= versionAtShift ? "after_shift" : "after_retraining";
-                double[] r = falseAlarmRates.computeIfAbsent(period, x -> new double[2]);
-                r[0] += alarm ? 1 : 0;
-                r[1]++;
+                count(falseAlarmRates, period, alarm);
+                if (!period.equals("overall") && !period.equals("before_shift") && o.modelVersion() == modelVersion) {
+                    count(falseAlarmRates, "latest_model", alarm);
+                }
             }
         }
         List<JsonNode> examples = new ArrayList<>(tally.alerts().subList(0, Math.min(3, tally.alerts().size())));

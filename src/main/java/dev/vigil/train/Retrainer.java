@@ -19,6 +19,12 @@ import org.slf4j.LoggerFactory;
  * {@code tolerance} nats worse than the current model's on the same slice, and (2) it would flag
  * at most {@code maxAlertRate} of the window's most recent records. Runs off the stream thread;
  * never throws: a failure is an outcome, and the current model stays.
+ *
+ * <p>The first model (cold start) learns from records nobody has judged yet, anomalies included,
+ * and a few far-out scores in its calibration slice can throw its tail fit far up. So it is
+ * trained twice: the second time without the records the first fit finds ten times rarer than
+ * the target rate. Not fewer: cutting at the target (or at the admission margin) would cut the
+ * very tail the calibration has to see, and set the threshold too low.
  */
 public final class Retrainer {
 
@@ -62,6 +68,13 @@ public final class Retrainer {
         long start = System.nanoTime();
         try {
             ModelTrainer.Trained trained = ModelTrainer.train(spec, window, vae, calibration, (e, t, v, s) -> { });
+            if (current == null) {
+                double[][] kept = withoutClearAnomalies(trained.bundle(), window);
+                LOG.info("Cold start: the first fit finds {} of {} window records far beyond its threshold; training again without them",
+                        window.length - kept.length, window.length);
+                trained = ModelTrainer.train(spec, kept, vae, calibration, (e, t, v, s) -> { });
+                window = kept;
+            }
             ModelBundle candidate = trained.bundle();
             TrainingInfo info = candidate.training();
             double trainLoss = last(info.trainLoss());
@@ -96,6 +109,18 @@ public final class Retrainer {
         } catch (RuntimeException e) {
             LOG.warn("Training failed; the current model stays", e);
             return new Outcome(Result.FAILED, null, e.toString(), seconds(start), Double.NaN, Double.NaN);
+        }
+    }
+
+    /** The rows without those {@code model} finds at least ten times rarer than the target rate. */
+    private double[][] withoutClearAnomalies(ModelBundle model, double[][] rows) {
+        double bound = calibration.targetFpr() / 10;
+        try (VaeBatchScorer scorer = VaeBatchScorer.open(model, policy)) {
+            var scored = scorer.score(rows);
+            return java.util.stream.IntStream.range(0, rows.length)
+                    .filter(i -> scored.pValue(i) >= bound)
+                    .mapToObj(i -> rows[i])
+                    .toArray(double[][]::new);
         }
     }
 

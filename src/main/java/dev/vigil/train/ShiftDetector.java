@@ -11,6 +11,9 @@ import java.time.Duration;
  * rate must stay high for the whole of {@code minDuration}: a burst shorter than that, however
  * intense, never counts, and neither does a long stretch where the rate dips below the bound in
  * one bucket. After a shift is reported the detector starts over, so one shift triggers once.
+ *
+ * <p>The way back is symmetric: the traffic has {@link #settled()} when each of the last
+ * {@code BUCKETS} complete buckets had an anomaly rate below a twentieth of the bound.
  */
 public final class ShiftDetector {
 
@@ -27,6 +30,7 @@ public final class ShiftDetector {
     private long lastCompleteBucket = Long.MIN_VALUE;
     private double lastCompleteRate = Double.NaN;
     private int consecutiveHigh;
+    private int consecutiveLow;
 
     public ShiftDetector(double alertRate, Duration minDuration, int minSamples) {
         if (!(alertRate > 0 && alertRate < 1)) {
@@ -71,11 +75,14 @@ public final class ShiftDetector {
         boolean enough = currentCount >= minSamples;
         lastCompleteRate = enough ? (double) currentAnomalies / currentCount : Double.NaN;
         boolean high = enough && currentAnomalies > alertRate * currentCount;
+        boolean low = enough && currentAnomalies < alertRate / 20 * currentCount;
         boolean adjacent = lastCompleteBucket == currentBucket - 1;
         consecutiveHigh = high ? (adjacent ? consecutiveHigh + 1 : 1) : 0;
+        consecutiveLow = low ? (adjacent ? consecutiveLow + 1 : 1) : 0;
         lastCompleteBucket = currentBucket;
         if (nextBucket != currentBucket + 1) {
             consecutiveHigh = 0; // a gap in the data breaks the run
+            consecutiveLow = 0;
         }
         if (consecutiveHigh >= BUCKETS) {
             consecutiveHigh = 0;
@@ -89,12 +96,18 @@ public final class ShiftDetector {
         return lastCompleteRate;
     }
 
+    /** Whether the anomaly rate stayed below a twentieth of the bound for the whole minimum duration. */
+    public boolean settled() {
+        return consecutiveLow >= BUCKETS;
+    }
+
     /** Forget everything, e.g. after a retraining on the new normal. */
     public void reset() {
         currentBucket = Long.MIN_VALUE;
         lastCompleteBucket = Long.MIN_VALUE;
         lastCompleteRate = Double.NaN;
         consecutiveHigh = 0;
+        consecutiveLow = 0;
         currentCount = 0;
         currentAnomalies = 0;
     }

@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * admitted by rank instead (those scoring within the lowest {@code shiftAdmitShare} of recent
  * traffic), and a retraining on the records admitted since the shift follows each time
  * {@code minRecords / 2} of them entered. Rank admission goes on, round after round, until the
- * anomaly rate falls below a twentieth of the shift bound; then the records from before the shift
- * leave the window: the new normal has replaced the old one.
+ * anomaly rate stays below a twentieth of the shift bound for the shift's minimum duration
+ * ({@link ShiftDetector#settled()}); then the records from before the shift leave the window: the
+ * new normal has replaced the old one.
  *
  * <p><b>Schedule.</b> Checked every second: train the first model once the window holds
  * {@code minRecords}; then retrain when {@code retrainRecords} new records entered since the last
@@ -48,6 +49,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
 
     private static final Logger LOG = LoggerFactory.getLogger(WindowProcessor.class);
     private static final int RECENT_SCORES = 2_000;
+    private static final int MIN_RANKED = 200;
 
     /** Told about the window and every training run, e.g. to update metrics. */
     public interface Listener {
@@ -94,6 +96,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private long shiftAdmitted;
     private final double[] recentScores = new double[RECENT_SCORES];
     private int recentCount;
+    private int quantileAt = -1;
+    private double quantile;
     private long latestEventTime = Long.MIN_VALUE;
 
     public WindowProcessor(String windowStoreName, String metaStoreName, Settings settings, Retrainer retrainer,
@@ -143,13 +147,14 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                 shifting = true;
                 shiftAdmitted = 0;
                 shiftStart = get(NEXT);
+                recentCount = 0; // rank against the new traffic, not the old normal's scores
                 LOG.warn("Sustained shift: the anomaly rate stayed above {} for {}; admitting the lowest-scoring {} of "
                         + "recent traffic as the new normal", settings.shiftAlertRate(), settings.shiftMinDuration(),
                         settings.shiftAdmitShare());
                 listener.shiftDetected();
             }
             recentScores[recentCount++ % RECENT_SCORES] = sample.score();
-            if (shifting && shiftDetector.lastBucketRate() < settings.shiftAlertRate() / 20) {
+            if (shifting && shiftDetector.settled()) {
                 shifting = false;
                 long first = get(FIRST);
                 for (long seq = first; seq < shiftStart; seq++) {
@@ -177,16 +182,22 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             return true;
         }
         if (shifting) {
-            return sample.score() <= recentQuantile(settings.shiftAdmitShare());
+            // Too few scores since the shift to rank against: admit nothing yet rather than anything.
+            return recentCount >= MIN_RANKED && sample.score() <= recentQuantile(settings.shiftAdmitShare());
         }
         return !sample.anomaly() && sample.pValue() >= settings.admitMinPValue();
     }
 
     private double recentQuantile(double q) {
-        int n = Math.min(recentCount, RECENT_SCORES);
-        double[] sorted = Arrays.copyOf(recentScores, n);
-        Arrays.sort(sorted);
-        return sorted[Math.min(n - 1, (int) Math.floor(q * n))];
+        // Sorting 2,000 scores for every sample would cost more than the rest of this task: refresh every 50.
+        if (quantileAt < 0 || recentCount - quantileAt >= 50 || recentCount < quantileAt) {
+            int n = Math.min(recentCount, RECENT_SCORES);
+            double[] sorted = Arrays.copyOf(recentScores, n);
+            Arrays.sort(sorted);
+            quantile = sorted[Math.min(n - 1, (int) Math.floor(q * n))];
+            quantileAt = recentCount;
+        }
+        return quantile;
     }
 
     private void evictBeyondCount() {
@@ -247,9 +258,9 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         // During a shift, train on the new normal alone: the old one would only dilute it.
         double[][] rows = snapshot(shifting ? Math.max(get(FIRST), shiftStart) : get(FIRST));
         ModelBundle current = currentModel.get();
-        trainingAfterShift = shifting;
         // The counter is reduced when the training finishes, not now: a task moved mid-training retrains.
         admittedAtStart = get(ADMITTED_SINCE_TRAINING);
+        trainingAfterShift = shifting;
         LOG.info("Training on a window of {} records{}", rows.length, shifting ? " (after a shift)" : "");
         training = trainer.submit(() -> retrainer.run(rows, current));
     }
@@ -312,5 +323,6 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         if (trainer != null) {
             trainer.shutdownNow();
         }
+        listener.windowSize(0); // the window moves with the task: this instance no longer holds it
     }
 }

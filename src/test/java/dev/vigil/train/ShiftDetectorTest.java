@@ -66,4 +66,18 @@ class ShiftDetectorTest {
         // 10 records per 10 s bucket, all anomalous: too few to judge.
         assertThat(feed(detector, new Random(5), 0, 600_000, 1_000, 1.0)).isEqualTo(-1);
     }
+
+    @Test
+    void shouldCallTheTrafficSettledOnlyAfterTheRateStayedLowForTheWholeDuration() {
+        ShiftDetector detector = new ShiftDetector(0.2, MIN, 5);
+        Random random = new Random(6);
+        feed(detector, random, 0, 100_000, 100, 0.5);
+        assertThat(detector.settled()).isFalse();
+        feed(detector, random, 100_000, 140_000, 100, 0.0); // 40 s quiet: not yet a whole minute
+        assertThat(detector.settled()).isFalse();
+        feed(detector, random, 140_000, 170_000, 100, 0.0);
+        assertThat(detector.settled()).isTrue();
+        feed(detector, random, 170_000, 200_000, 100, 0.05); // a rate of 5% is not below 1%
+        assertThat(detector.settled()).isFalse();
+    }
 }

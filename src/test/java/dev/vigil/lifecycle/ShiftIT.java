@@ -1,0 +1,124 @@
+package dev.vigil.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.config.VigilConfig;
+import dev.vigil.demo.GeneratedRecord;
+import dev.vigil.demo.TrafficGenerator;
+import dev.vigil.demo.Truth;
+import dev.vigil.score.SourceId;
+import dev.vigil.service.VigilService;
+import dev.vigil.testsupport.Await;
+import dev.vigil.testsupport.KafkaBroker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A sustained regime shift of normal traffic, on the real broker. The generator's normal traffic
+ * changes for good (more requests, cheaper CPU per request, slower, bigger responses): the model
+ * trained before it flags much of the new normal, the anomaly rate stays above
+ * {@code vigil.train.shift.alert.rate} for longer than the shift rule ({@link Rig#SHIFT_RULE_RECORDS}
+ * records of event time), the window admits the lowest-scoring share of recent traffic, and a
+ * retraining follows. Afterwards false alarms are rare again and injected anomalies are still caught.
+ */
+@ExtendWith(KafkaBroker.class)
+@Tag("functional")
+class ShiftIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShiftIT.class);
+    /** Post-shift traffic is sent in chunks, each consumed by the window task before the next. */
+    private static final int CHUNK = 250;
+    /** Post-shift records (about 19 h of event time) after which the model is expected to have followed the shift. */
+    private static final int ADAPTATION_RECORDS = 8_000;
+
+    @TempDir
+    Path state;
+    @TempDir
+    Path files;
+
+    @Test
+    void shouldRaiseFalseAlarmsAfterAShiftThenRetrainOnTheNewNormalAndStillCatchSpikes() {
+        Path model = Rig.offlineModel(files, 101, 5_000);
+        // Retraining by count keeps following the traffic, as in a deployment; the shift rule starts the adaptation.
+        Rig rig = new Rig("shift", 2, Map.of(VigilConfig.MODEL_FILE, model.toString(),
+                VigilConfig.TRAIN_RETRAIN_RECORDS, "1000"));
+        try (VigilService service = rig.start(state); Rig.Scores scores = rig.new Scores()) {
+            int port = service.httpPort();
+            Await.until("the offline model as v1", Duration.ofSeconds(60), () -> service.models().currentVersion() == 1);
+            long position = 0;
+            Map<SourceId, GeneratedRecord> before = rig.send(new TrafficGenerator(Rig.traffic(22, position)).next(2_000));
+            position += 2_000;
+            double falseAlarmsBefore = falseAlarmRate(before, scores.await(before.keySet(), Duration.ofSeconds(60)));
+            Await.until("a window of the minimum size", Duration.ofSeconds(30), () -> Rig.windowSize(port) >= Rig.MIN_RECORDS);
+            long versionAtShift = service.models().currentVersion();
+
+            TrafficGenerator shifted = new TrafficGenerator(Rig.traffic(23, position).withShiftAt(0));
+            Map<SourceId, GeneratedRecord> adaptation = new LinkedHashMap<>();
+            for (int sent = 0; sent < ADAPTATION_RECORDS; sent += CHUNK) {
+                Map<SourceId, GeneratedRecord> chunk = rig.send(shifted.next(CHUNK));
+                position += CHUNK;
+                scores.await(chunk.keySet(), Duration.ofSeconds(60));
+                // Paced like live traffic: the window sees each chunk before the next arrives.
+                rig.awaitTrainingTopicConsumed(Duration.ofSeconds(30));
+                adaptation.putAll(chunk);
+            }
+            Map<SourceId, JsonNode> adaptationScores = scores.await(adaptation.keySet(), Duration.ofSeconds(10));
+            Map<SourceId, GeneratedRecord> scoredByOld = new LinkedHashMap<>();
+            adaptation.forEach((id, r) -> {
+                if (adaptationScores.get(id).path("model_version").asLong() <= versionAtShift) {
+                    scoredByOld.put(id, r);
+                }
+            });
+            double falseAlarmsAfterShift = falseAlarmRate(scoredByOld, adaptationScores);
+            long versionAfter = service.models().currentVersion();
+
+            // The new normal with more injected anomalies, scored by the model(s) trained on it.
+            TrafficGenerator evaluation = new TrafficGenerator(Rig.traffic(24, position).withShiftAt(0).withAnomalyRate(0.03));
+            Map<SourceId, GeneratedRecord> after = rig.send(evaluation.next(4_000));
+            Map<SourceId, JsonNode> afterScores = scores.await(after.keySet(), Duration.ofSeconds(60));
+            double falseAlarmsAfterRetraining = falseAlarmRate(after, afterScores);
+            List<String> spikes = new ArrayList<>();
+            long spikesCaught = after.entrySet().stream()
+                    .filter(e -> e.getValue().truth().equals(Truth.AnomalyKind.SPIKE.label()))
+                    .peek(e -> spikes.add(Rig.outcome(afterScores.get(e.getKey()))))
+                    .filter(e -> Rig.outcome(afterScores.get(e.getKey())).equals("anomaly")).count();
+            LOG.info("false alarms: before the shift {} (v{}), after it {} of {} records still scored by v{}, after "
+                            + "retraining {} (v{} after {} post-shift records, v{} at the end); spikes caught {}/{}",
+                    falseAlarmsBefore, versionAtShift, falseAlarmsAfterShift, scoredByOld.size(), versionAtShift,
+                    falseAlarmsAfterRetraining, versionAfter, adaptation.size(), service.models().currentVersion(),
+                    spikesCaught, spikes.size());
+            assertThat(Rig.shifts(port)).as("the shift was recognised").isGreaterThanOrEqualTo(1);
+            assertThat(falseAlarmsBefore).isLessThan(0.01);
+            assertThat(falseAlarmsAfterShift).as("the old model flags the new normal").isGreaterThan(0.01);
+            assertThat(falseAlarmsAfterRetraining).as("after retraining on the new normal").isLessThan(0.01);
+            assertThat(spikes).isNotEmpty();
+            assertThat((double) spikesCaught / spikes.size()).as("spikes caught after retraining").isGreaterThanOrEqualTo(0.9);
+        }
+    }
+
+    /** Share of the truly normal records among {@code records} that were flagged. */
+    private static double falseAlarmRate(Map<SourceId, GeneratedRecord> records, Map<SourceId, JsonNode> scored) {
+        long normal = 0;
+        long flagged = 0;
+        for (Map.Entry<SourceId, GeneratedRecord> e : records.entrySet()) {
+            if (e.getValue().isNormal()) {
+                normal++;
+                if (Rig.outcome(scored.get(e.getKey())).equals("anomaly")) {
+                    flagged++;
+                }
+            }
+        }
+        return normal == 0 ? Double.NaN : (double) flagged / normal;
+    }
+}

@@ -160,10 +160,10 @@ final class Pipeline {
 
         /** Reads until every one of {@code inputs} has at least one output; fails after {@code timeout}. */
         Map<SourceId, List<Output>> awaitAll(Set<SourceId> inputs, Duration timeout) {
-            Await.until("an output for each of " + inputs.size() + " input offsets", timeout, () -> {
+            Await.until("an output for each of " + inputs.size() + " input offsets (value: how many still lack one)", timeout, () -> {
                 poll(Duration.ofMillis(200));
-                return outputs.keySet().containsAll(inputs);
-            }, Boolean::booleanValue);
+                return inputs.stream().filter(id -> !outputs.containsKey(id)).count();
+            }, missing -> missing == 0);
             return outputs;
         }
 

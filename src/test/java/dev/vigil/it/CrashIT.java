@@ -55,6 +55,22 @@ class CrashIT {
     @ParameterizedTest
     @ValueSource(strings = {"at_least_once", "exactly_once_v2"})
     void shouldBringEveryBufferedRecordToAnOutcomeAfterSigkill(String guarantee, @TempDir Path dir) throws Exception {
+        try {
+            crashAndRestart(guarantee, dir);
+        } catch (Exception | AssertionError e) {
+            for (String run : List.of("first", "second")) {
+                Path log = dir.resolve(run + ".log");
+                if (Files.exists(log)) {
+                    List<String> lines = Files.readAllLines(log);
+                    LOG.warn("Last lines of the {} run's log:\n{}", run,
+                            String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static void crashAndRestart(String guarantee, Path dir) throws Exception {
         boolean exactlyOnce = guarantee.equals("exactly_once_v2");
         Pipeline.Topics topics = Pipeline.Topics.create(PARTITIONS);
         Map<String, String> config = Pipeline.config(topics, dir.resolve("state"), guarantee);

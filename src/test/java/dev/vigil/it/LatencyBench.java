@@ -44,8 +44,10 @@ public final class LatencyBench {
         Map<String, String> broker = new HashMap<>();
         broker.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(null, 0, broker)) {
-            if (args.length == 2) { // one burst: LatencyBench <guarantee> <records>
-                run(kafka, args[0], 256, 5, null, 0, Integer.parseInt(args[1]), 0);
+            if (args.length == 2 || args.length == 3) { // bursts: LatencyBench <guarantee> <records> [<runs>]
+                for (int i = 0; i < (args.length == 3 ? Integer.parseInt(args[2]) : 1); i++) {
+                    run(kafka, args[0], 256, 5, null, 0, Integer.parseInt(args[1]), 0);
+                }
                 return;
             }
             if (args.length == 5) { // one paced run: LatencyBench <guarantee> <batch> <wait ms> <commit ms|default> <rate>

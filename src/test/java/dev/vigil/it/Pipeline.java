@@ -40,6 +40,8 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the integration tests share: a fresh set of Vigil topics, a Vigil configuration on the
@@ -135,6 +137,7 @@ final class Pipeline {
     static final class Outputs implements AutoCloseable {
 
         private static final ObjectMapper JSON = new ObjectMapper();
+        private static final Logger LOG = LoggerFactory.getLogger(Outputs.class);
 
         private final KafkaConsumer<byte[], byte[]> consumer;
         private final Topics topics;
@@ -160,10 +163,16 @@ final class Pipeline {
 
         /** Reads until every one of {@code inputs} has at least one output; fails after {@code timeout}. */
         Map<SourceId, List<Output>> awaitAll(Set<SourceId> inputs, Duration timeout) {
-            Await.until("an output for each of " + inputs.size() + " input offsets (value: how many still lack one)", timeout, () -> {
-                poll(Duration.ofMillis(200));
-                return inputs.stream().filter(id -> !outputs.containsKey(id)).count();
-            }, missing -> missing == 0);
+            try {
+                Await.until("an output for each of " + inputs.size() + " input offsets (value: how many still lack one)", timeout, () -> {
+                    poll(Duration.ofMillis(200));
+                    return inputs.stream().filter(id -> !outputs.containsKey(id)).count();
+                }, missing -> missing == 0);
+            } catch (AssertionError e) {
+                // Once seen on a heavily loaded machine and not reproduced since: leave evidence of where the service was.
+                logStreamThreads();
+                throw e;
+            }
             return outputs;
         }
 
@@ -173,6 +182,18 @@ final class Pipeline {
                 // keep reading
             }
             return outputs;
+        }
+
+        private static void logStreamThreads() {
+            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                if (thread.getName().contains("StreamThread")) {
+                    StringBuilder b = new StringBuilder();
+                    for (StackTraceElement frame : stack) {
+                        b.append("\n    at ").append(frame);
+                    }
+                    LOG.warn("Stack of {} ({}) when the outputs were not complete:{}", thread.getName(), thread.getState(), b);
+                }
+            });
         }
 
         int poll(Duration timeout) {

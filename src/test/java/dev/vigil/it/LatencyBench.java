@@ -87,6 +87,9 @@ public final class LatencyBench {
         c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         c.put("kafka.application.id", app);
         c.put("kafka.processing.guarantee", guarantee);
+        if (System.getProperty("bench.poll.ms") != null) { // how long an idle stream thread blocks in poll
+            c.put("kafka.poll.ms", System.getProperty("bench.poll.ms"));
+        }
         if (commitMs != null) {
             c.put("kafka.commit.interval.ms", commitMs);
         }
@@ -104,7 +107,8 @@ public final class LatencyBench {
         Map<SourceId, Long> received = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         Thread reader = new Thread(() -> read(kafka, topics.scores(), guarantee.equals("exactly_once_v2"), received, stop));
-        String label = String.format("%s batch=%d wait=%dms commit=%s", guarantee, batch, waitMs, commitMs == null ? "default" : commitMs + "ms");
+        String label = String.format("%s batch=%d wait=%dms commit=%s poll=%s", guarantee, batch, waitMs,
+                commitMs == null ? "default" : commitMs + "ms", System.getProperty("bench.poll.ms", "default"));
         try (VigilService vigil = new VigilService(VigilConfig.of(c), Pipeline.SPEC);
              KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
             vigil.loadModel(Pipeline.model(7));

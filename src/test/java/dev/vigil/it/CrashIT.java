@@ -1,0 +1,180 @@
+package dev.vigil.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.config.VigilConfig;
+import dev.vigil.demo.GeneratedRecord;
+import dev.vigil.demo.TrafficGenerator;
+import dev.vigil.it.Pipeline.Output;
+import dev.vigil.score.SourceId;
+import dev.vigil.testsupport.Await;
+import dev.vigil.testsupport.KafkaBroker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A crash loses nothing: {@code vigil run} in a child JVM accepts traffic into its micro-batch
+ * buffer, is killed with SIGKILL while every input offset is committed and no record is scored
+ * yet (the test waits for exactly that state and checks it), and is restarted on the same state
+ * directory. Every input offset must still reach an outcome: at least once under {@code
+ * at_least_once} (a repeat carries the same deterministic id and the same score), exactly once
+ * under {@code exactly_once_v2}, read with {@code read_committed}.
+ *
+ * <p>To hold records in the buffer the first run batches up to 65,536 records for up to 60 s and
+ * commits every 100 ms; the restart uses ordinary batching, so the records restored from the
+ * buffer's changelog are scored within milliseconds rather than after a minute.
+ */
+@ExtendWith(KafkaBroker.class)
+class CrashIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CrashIT.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(45);
+    private static final int PARTITIONS = 2;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"at_least_once", "exactly_once_v2"})
+    void shouldBringEveryBufferedRecordToAnOutcomeAfterSigkill(String guarantee, @TempDir Path dir) throws Exception {
+        try {
+            crashAndRestart(guarantee, dir);
+        } catch (Exception | AssertionError e) {
+            for (String run : List.of("first", "second")) {
+                Path log = dir.resolve(run + ".log");
+                if (Files.exists(log)) {
+                    List<String> lines = Files.readAllLines(log);
+                    LOG.warn("Last lines of the {} run's log:\n{}", run,
+                            String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static void crashAndRestart(String guarantee, Path dir) throws Exception {
+        boolean exactlyOnce = guarantee.equals("exactly_once_v2");
+        Pipeline.Topics topics = Pipeline.Topics.create(PARTITIONS);
+        Map<String, String> config = Pipeline.config(topics, dir.resolve("state"), guarantee);
+        Path model = dir.resolve("model.vigil");
+        Pipeline.model(7).save(model);
+        Path spec = dir.resolve("spec.json");
+        Files.writeString(spec, Pipeline.SPEC.toJson());
+        config.put(VigilConfig.MODEL_FILE, model.toString());
+        config.put(VigilConfig.FEATURE_SPEC, spec.toString());
+        config.put("kafka.commit.interval.ms", "100");
+        // The classic group protocol: a killed member is noticed after its session timeout (broker minimum 1 s here).
+        config.put("kafka.session.timeout.ms", "2000");
+        config.put("kafka.heartbeat.interval.ms", "500");
+        String applicationId = config.get("kafka.application.id");
+        String changelog = applicationId + "-vigil-score-buffer-changelog";
+
+        config.put(VigilConfig.BATCH_MAX_RECORDS, "65536");
+        config.put(VigilConfig.BATCH_MAX_WAIT_MS, "60000");
+        Map<SourceId, String> truth = new HashMap<>();
+        Process first = startVigil(config, dir, "first");
+        try {
+            List<GeneratedRecord> wave = TrafficGenerator.generate(TrafficGenerator.Options.defaults()
+                    .withSeed(5).withMalformedRate(0.01), 3_000);
+            truth.putAll(Pipeline.produce(topics.input(), wave));
+            long wellFormed = wave.stream().filter(r -> !r.isMalformed()).count();
+
+            try (Admin admin = KafkaBroker.admin()) {
+                Map<TopicPartition, Long> inputEnd = endOffsets(admin, topics.input());
+                Await.until("the first run to commit every input offset", TIMEOUT,
+                        () -> committed(admin, applicationId), inputEnd::equals);
+                Await.until("the buffered records to be in the buffer's changelog", TIMEOUT,
+                        () -> total(endOffsets(admin, changelog)), end -> end >= wellFormed);
+                // The state the kill must land in: accepted and committed, yet not scored.
+                assertThat(total(endOffsets(admin, topics.scores()))).as("score records written before the kill").isZero();
+            }
+        } finally {
+            first.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no final commit, no flush
+            assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+
+        config.put(VigilConfig.BATCH_MAX_RECORDS, "256");
+        config.put(VigilConfig.BATCH_MAX_WAIT_MS, "20");
+        Process second = startVigil(config, dir, "second");
+        Map<SourceId, List<Output>> outputs;
+        try (Pipeline.Outputs read = new Pipeline.Outputs(topics, exactlyOnce)) {
+            // Traffic after the restart too: the service goes on as usual.
+            truth.putAll(Pipeline.produce(topics.input(), TrafficGenerator.generate(TrafficGenerator.Options.defaults()
+                    .withSeed(6).withMalformedRate(0.01), 500)));
+            read.awaitAll(truth.keySet(), TIMEOUT);
+            outputs = read.drain(Duration.ofSeconds(1));
+        } finally {
+            second.destroy();
+            if (!second.waitFor(15, TimeUnit.SECONDS)) {
+                second.destroyForcibly();
+            }
+        }
+
+        assertThat(outputs.keySet()).as("outputs for offsets that were never produced").isEqualTo(truth.keySet());
+        long repeats = outputs.values().stream().mapToLong(o -> o.size() - 1).sum();
+        LOG.info("{}: {} input offsets, {} repeated outputs after SIGKILL", guarantee, truth.size(), repeats);
+        if (exactlyOnce) {
+            assertThat(Pipeline.notExactlyOnce(truth.keySet(), outputs)).as("offsets without exactly one outcome").isEmpty();
+        } else {
+            outputs.forEach((id, list) -> assertThat(Set.copyOf(list)).as("outputs of " + id + " (repeats must agree)").hasSize(1));
+        }
+        truth.forEach((id, label) -> assertThat(outputs.get(id).get(0).outcome()).as(id + " (" + label + ")")
+                .isIn(label.startsWith("malformed:") ? List.of("dead_letter") : List.of("normal", "anomaly")));
+    }
+
+    private static Process startVigil(Map<String, String> config, Path dir, String name) throws IOException {
+        Path file = dir.resolve(name + ".properties");
+        Properties properties = new Properties();
+        properties.putAll(config);
+        try (Writer w = Files.newBufferedWriter(file)) {
+            properties.store(w, "CrashIT " + name + " run");
+        }
+        Path log = dir.resolve(name + ".log");
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                "dev.vigil.cli.VigilCommand", "run", "--config", file.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static Map<TopicPartition, Long> committed(Admin admin, String group) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        return offsets.entrySet().stream().filter(e -> e.getValue() != null)
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) {
+        try {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            return admin.listOffsets(request).all().get().entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read end offsets of " + topic, e);
+        }
+    }
+
+    private static long total(Map<TopicPartition, Long> offsets) {
+        return offsets.values().stream().mapToLong(Long::longValue).sum();
+    }
+}

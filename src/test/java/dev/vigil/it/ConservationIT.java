@@ -73,12 +73,16 @@ class ConservationIT {
         Pipeline.Topics topics = Pipeline.Topics.create(3);
         Map<String, String> config = Pipeline.config(topics, state, "at_least_once");
         config.put(VigilConfig.MAX_RECORD_BYTES, String.valueOf(MAX_RECORD_BYTES));
+        if (withModel) {
+            config.put(VigilConfig.MODEL_FILE, Pipeline.modelFile(7));
+        }
         try (VigilService vigil = new VigilService(VigilConfig.of(config), Pipeline.SPEC);
              Pipeline.Outputs read = new Pipeline.Outputs(topics, false)) {
-            if (withModel) {
-                vigil.loadModel(Pipeline.model(7));
-            }
             vigil.start();
+            if (withModel) {
+                dev.vigil.testsupport.Await.until("model v1 loaded", java.time.Duration.ofSeconds(60),
+                        () -> vigil.models().currentVersion() == 1);
+            }
             truth.putAll(Pipeline.produce(topics.input(), TrafficGenerator.generate(TrafficGenerator.Options.defaults()
                     .withSeed(11).withAnomalyRate(0.02).withMalformedRate(0.05), GENERATED)));
             truth.putAll(produceHandMadeBadValues(topics.input()));

@@ -51,10 +51,13 @@ class DetectionIT {
         Pipeline.Topics topics = Pipeline.Topics.create(2);
         Map<SourceId, String> truth;
         Map<SourceId, List<Output>> outputs;
-        try (VigilService vigil = new VigilService(VigilConfig.of(Pipeline.config(topics, state, "at_least_once")), Pipeline.SPEC);
+        java.util.Map<String, String> config = Pipeline.config(topics, state, "at_least_once");
+        config.put(VigilConfig.MODEL_FILE, Pipeline.modelFile(7));
+        try (VigilService vigil = new VigilService(VigilConfig.of(config), Pipeline.SPEC);
              Pipeline.Outputs read = new Pipeline.Outputs(topics, false)) {
-            vigil.loadModel(Pipeline.model(7));
             vigil.start();
+            dev.vigil.testsupport.Await.until("model v1 loaded", java.time.Duration.ofSeconds(60),
+                    () -> vigil.models().currentVersion() == 1);
             truth = Pipeline.produce(topics.input(), records);
             outputs = read.awaitAll(truth.keySet(), Duration.ofSeconds(60));
         }

@@ -109,9 +109,9 @@ public final class LatencyBench {
         Thread reader = new Thread(() -> read(kafka, topics.scores(), guarantee.equals("exactly_once_v2"), received, stop));
         String label = String.format("%s batch=%d wait=%dms commit=%s poll=%s", guarantee, batch, waitMs,
                 commitMs == null ? "default" : commitMs + "ms", System.getProperty("bench.poll.ms", "default"));
+        c.put(VigilConfig.MODEL_FILE, Pipeline.modelFile(7));
         try (VigilService vigil = new VigilService(VigilConfig.of(c), Pipeline.SPEC);
              KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
-            vigil.loadModel(Pipeline.model(7));
             vigil.start();
             reader.start();
             // Let Streams join and get its assignment before the clock starts.

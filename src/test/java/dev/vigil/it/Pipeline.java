@@ -77,6 +77,8 @@ final class Pipeline {
         c.put(VigilConfig.SCORES_TOPIC, topics.scores());
         c.put(VigilConfig.ALERTS_TOPIC, topics.alerts());
         c.put(VigilConfig.DEAD_LETTER_TOPIC, topics.deadLetters());
+        c.put(VigilConfig.MODELS_TOPIC, topics.input() + "-models");
+        c.put(VigilConfig.TRAINING_TOPIC, topics.input() + "-training");
         c.put(VigilConfig.STATE_DIR, stateDir.toString());
         c.put(VigilConfig.HTTP_PORT, "0");
         c.put(VigilConfig.SHUTDOWN_TIMEOUT_MS, "10000");
@@ -87,6 +89,22 @@ final class Pipeline {
      * A served model (version 1) trained with the default VAE settings on normal traffic of the
      * given generator seed; cached, since every test class of the run may ask for the same one.
      */
+    /** {@link #model(long)} saved to a file, for {@code vigil.model.file}: the service publishes it as v1. */
+    static String modelFile(long seed) {
+        return MODEL_FILES.computeIfAbsent(seed, s -> {
+            try {
+                java.nio.file.Path file = java.nio.file.Files.createTempFile("vigil-it-model-" + s, ".vigil");
+                file.toFile().deleteOnExit();
+                model(s).save(file);
+                return file.toString();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static final Map<Long, String> MODEL_FILES = new ConcurrentHashMap<>();
+
     static ModelBundle model(long seed) {
         return MODELS.computeIfAbsent(seed, s -> {
             TrafficGenerator normal = new TrafficGenerator(TrafficGenerator.Options.defaults()

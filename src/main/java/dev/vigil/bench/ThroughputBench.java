@@ -532,6 +532,10 @@ public final class ThroughputBench {
             @Override
             public void shiftDetected() {
             }
+
+            @Override
+            public void shiftSettled() {
+            }
         };
     }
 

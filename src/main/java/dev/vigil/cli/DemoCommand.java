@@ -65,7 +65,9 @@ final class DemoCommand implements Callable<Integer> {
             overrides.putAll(DemoRunner.DEMO_SETTINGS);
             overrides.putAll(sets);
             VigilConfig config = VigilConfig.load(null, System.getenv(), overrides);
-            DemoRunner.Summary summary = new DemoRunner(config, new DemoRunner.Options(duration, rate, seed), System.err).run();
+            DemoRunner runner = new DemoRunner(config, new DemoRunner.Options(duration, rate, seed), System.err);
+            Signals.onTerminate(runner::stop); // Ctrl-C: stop the traffic, drain, summarize, exit 0
+            DemoRunner.Summary summary = runner.run();
             print(summary, spec.commandLine().getOut());
             return summary.missing() == 0 ? VigilCommand.EXIT_OK : VigilCommand.EXIT_FAILURE;
         } finally {

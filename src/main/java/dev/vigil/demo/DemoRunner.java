@@ -100,11 +100,17 @@ public final class DemoRunner {
     private final Options options;
     private final PrintStream status;
     private volatile long versionAtShift = -1;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     public DemoRunner(VigilConfig config, Options options, PrintStream status) {
         this.config = config;
         this.options = options;
         this.status = status;
+    }
+
+    /** Ends the traffic early (Ctrl-C): what was produced is still drained and summarized. */
+    public void stop() {
+        stopped.set(true);
     }
 
     /** The generator's spec with event time taken from the broker timestamp, so demo time is wall time. */
@@ -188,7 +194,7 @@ public final class DemoRunner {
         long end = begin + options.duration().toNanos();
         long nextStatus = begin + Duration.ofSeconds(5).toNanos();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            while (System.nanoTime() < end) {
+            while (System.nanoTime() < end && !stopped.get()) {
                 long due = (long) ((System.nanoTime() - begin) / 1e9 * options.rate());
                 while (produced < due) {
                     GeneratedRecord r = generator.next();

@@ -80,6 +80,7 @@ public final class VigilMetrics {
     private final AtomicReference<Double> trainingLastSuccess = new AtomicReference<>(Double.NaN);
     private final Gauge windowSize;
     private final Counter shifts;
+    private final Gauge shiftActive;
 
     private final BoundedLabel deadLetterReasons = new BoundedLabel(MAX_FREE_LABEL_VALUES);
     private final BoundedLabel alertSeverities = new BoundedLabel(MAX_FREE_LABEL_VALUES);
@@ -192,6 +193,11 @@ public final class VigilMetrics {
                 .help("Sustained shifts of normal traffic recognised as a new normal (each triggers a retraining)")
                 .register(registry);
         shifts.initLabelValues();
+        shiftActive = Gauge.builder()
+                .name("vigil_training_shift_active")
+                .help("1 while the window adapts to a sustained shift (records admitted by rank), else 0")
+                .register(registry);
+        shiftActive.set(0);
 
         registerModelGauges();
         registerKafkaCollectors();
@@ -315,6 +321,12 @@ public final class VigilMetrics {
     /** Counts a sustained shift recognised as a new normal. */
     public void shiftDetected() {
         shifts.inc();
+        shiftActive.set(1);
+    }
+
+    /** The window finished adapting to a shift. */
+    public void shiftSettled() {
+        shiftActive.set(0);
     }
 
     /** Sets the number of records in the rolling training window. */

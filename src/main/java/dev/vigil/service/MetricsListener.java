@@ -53,6 +53,11 @@ public final class MetricsListener implements VigilTopology.Listener {
     }
 
     @Override
+    public void shiftSettled() {
+        metrics.shiftSettled();
+    }
+
+    @Override
     public void alerted(Alert alert) {
         metrics.alert(alert.severity());
         metrics.incident(alert.severity());

@@ -88,6 +88,10 @@ public final class VigilTopology {
             }
 
             @Override
+            public void shiftSettled() {
+            }
+
+            @Override
             public void deadLetter(String sourceTopic, ErrorClass errorClass) {
             }
 

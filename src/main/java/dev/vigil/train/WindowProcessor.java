@@ -58,6 +58,9 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         void trainingFinished(Retrainer.Outcome outcome);
 
         void shiftDetected();
+
+        /** The shift is over: the anomaly rate stayed low for the shift's minimum duration. */
+        void shiftSettled();
     }
 
     /** Settings of the window and its schedule. */
@@ -163,6 +166,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                 meta.put(FIRST, Math.max(first, shiftStart));
                 LOG.info("The new normal is learned (anomaly rate {}); {} records from before the shift left the window",
                         shiftDetector.lastBucketRate(), Math.max(0, shiftStart - first));
+                listener.shiftSettled();
             }
         }
         if (admit(sample)) {
@@ -324,5 +328,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             trainer.shutdownNow();
         }
         listener.windowSize(0); // the window moves with the task: this instance no longer holds it
+        if (shifting) {
+            listener.shiftSettled(); // nor is it adapting to a shift any more
+        }
     }
 }

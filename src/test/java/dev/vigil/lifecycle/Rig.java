@@ -323,6 +323,10 @@ final class Rig {
         return Double.isNaN(v) ? 0 : v;
     }
 
+    static boolean shiftActive(int httpPort) {
+        return metric(httpPort, "vigil_training_shift_active") == 1;
+    }
+
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

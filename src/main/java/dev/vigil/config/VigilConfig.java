@@ -164,7 +164,7 @@ public final class VigilConfig extends AbstractConfig {
             .define(TRAIN_SHIFT_ALERT_RATE, Type.DOUBLE, 0.2, Range.between(0.001, 0.999), Importance.MEDIUM,
                     "A sustained shift: the anomaly rate of sampled records stays above this ...")
             .define(TRAIN_SHIFT_MIN_DURATION, Type.LONG, 300_000L, Range.atLeast(6), Importance.MEDIUM,
-                    "... in every sixth of this many milliseconds of event time. Shorter bursts never enter the window.")
+                    "... for longer than this many milliseconds of event time (checked in sixths of it). Shorter bursts never enter the window.")
             .define(TRAIN_SHIFT_ADMIT_SHARE, Type.DOUBLE, 0.8, Range.between(0.01, 1.0), Importance.LOW,
                     "During a shift, records are admitted by rank: those among the lowest-scoring share of recent traffic.")
             .define(TRAIN_GATE_TOLERANCE, Type.DOUBLE, 1.0, Range.atLeast(0.0), Importance.LOW,

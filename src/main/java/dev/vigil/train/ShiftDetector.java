@@ -6,11 +6,12 @@ import java.time.Duration;
  * Tells a short burst of anomalies from a sustained shift of normal traffic.
  *
  * <p>The rule: event time is cut into buckets of {@code minDuration / BUCKETS}. A shift is declared
- * when each of the last {@code BUCKETS} complete buckets holds at least {@code minSamples} sampled
- * records and an anomaly rate above {@code alertRate}; the buckets must be consecutive. So the
- * rate must stay high for the whole of {@code minDuration}: a burst shorter than that, however
- * intense, never counts, and neither does a long stretch where the rate dips below the bound in
- * one bucket. After a shift is reported the detector starts over, so one shift triggers once.
+ * when each of the last {@code BUCKETS + 2} complete buckets holds at least {@code minSamples}
+ * sampled records and an anomaly rate above {@code alertRate}; the buckets must be consecutive.
+ * The two extra buckets are the edges: a burst shorter than {@code minDuration} can touch
+ * {@code BUCKETS + 1} buckets (a part of the first, the last), never {@code BUCKETS + 2}. So the
+ * rate must stay high for longer than {@code minDuration}: a shorter burst, however intense, never
+ * counts, and neither does a long stretch where the rate dips below the bound in one bucket. After a shift is reported the detector starts over, so one shift triggers once.
  *
  * <p>The way back is symmetric: the traffic has {@link #settled()} when each of the last
  * {@code BUCKETS} complete buckets had an anomaly rate below a twentieth of the bound.
@@ -84,7 +85,7 @@ public final class ShiftDetector {
             consecutiveHigh = 0; // a gap in the data breaks the run
             consecutiveLow = 0;
         }
-        if (consecutiveHigh >= BUCKETS) {
+        if (consecutiveHigh >= BUCKETS + 2) {
             consecutiveHigh = 0;
             return true;
         }

@@ -35,7 +35,19 @@ class ShiftDetectorTest {
         Random random = new Random(2);
         assertThat(feed(detector, random, 0, 300_000, 100, 0.001)).isEqualTo(-1);
         long reported = feed(detector, random, 300_000, 600_000, 100, 0.5);
-        assertThat(reported).isBetween(360_000L, 380_000L);
+        assertThat(reported).isBetween(370_000L, 390_000L);
+    }
+
+    @Test
+    void shouldIgnoreABurstJustShorterThanTheRuleWhereverItFallsOnTheBuckets() {
+        for (long offset = 0; offset < 10_000; offset += 1_000) {
+            ShiftDetector detector = new ShiftDetector(0.2, MIN, 5);
+            Random random = new Random(offset);
+            long start = 300_000 + offset;
+            assertThat(feed(detector, random, 0, start, 100, 0.001)).isEqualTo(-1);
+            assertThat(feed(detector, random, start, start + 59_000, 100, 1.0)).as("burst at +%d ms", offset).isEqualTo(-1);
+            assertThat(feed(detector, random, start + 59_000, 900_000, 100, 0.001)).as("burst at +%d ms", offset).isEqualTo(-1);
+        }
     }
 
     @Test

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * traffic), and a retraining on the records admitted since the shift follows each time
  * {@code minRecords / 2} of them entered. Rank admission goes on, round after round, until the
  * anomaly rate stays below a twentieth of the shift bound for the shift's minimum duration
- * ({@link ShiftDetector#settled()}); then the records from before the shift leave the window: the
- * new normal has replaced the old one.
+ * ({@link ShiftDetector#settled()}); then, if a model trained on the post-shift records was
+ * promoted, the records from before the shift leave the window: the new normal has replaced the
+ * old one. (A low rate without such a model means the old normal came back; the window stays.)
  *
  * <p><b>Schedule.</b> Checked every second: train the first model once the window holds
  * {@code minRecords}; then retrain when {@code retrainRecords} new records entered since the last
@@ -94,6 +95,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private boolean trainingAfterShift;
     /** Sequence of the first record admitted after the shift was recognised. */
     private long shiftStart;
+    /** Whether a model trained on the post-shift records was promoted: only then may the old ones go. */
+    private boolean promotedSinceShift;
     private ShiftDetector shiftDetector;
     private boolean shifting;
     private long shiftAdmitted;
@@ -150,6 +153,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                 shifting = true;
                 shiftAdmitted = 0;
                 shiftStart = get(NEXT);
+                promotedSinceShift = false;
                 recentCount = 0; // rank against the new traffic, not the old normal's scores
                 LOG.warn("Sustained shift: the anomaly rate stayed above {} for {}; admitting the lowest-scoring {} of "
                         + "recent traffic as the new normal", settings.shiftAlertRate(), settings.shiftMinDuration(),
@@ -159,13 +163,18 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             recentScores[recentCount++ % RECENT_SCORES] = sample.score();
             if (shifting && shiftDetector.settled()) {
                 shifting = false;
-                long first = get(FIRST);
-                for (long seq = first; seq < shiftStart; seq++) {
-                    window.delete(seq);
+                if (promotedSinceShift) {
+                    long first = get(FIRST);
+                    for (long seq = first; seq < shiftStart; seq++) {
+                        window.delete(seq);
+                    }
+                    meta.put(FIRST, Math.max(first, shiftStart));
+                    LOG.info("The new normal is learned (anomaly rate {}); {} records from before the shift left the window",
+                            shiftDetector.lastBucketRate(), Math.max(0, shiftStart - first));
+                } else {
+                    // No model learned the post-shift traffic, yet the rate is low again: the old normal is back.
+                    LOG.info("The anomaly rate is low again without a retraining: the old normal is back; the window stays");
                 }
-                meta.put(FIRST, Math.max(first, shiftStart));
-                LOG.info("The new normal is learned (anomaly rate {}); {} records from before the shift left the window",
-                        shiftDetector.lastBucketRate(), Math.max(0, shiftStart - first));
                 listener.shiftSettled();
             }
         }
@@ -318,6 +327,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         meta.put(LAST_VERSION, version);
         if (trainingAfterShift) {
             shiftAdmitted = 0; // the next round ranks against this model
+            promotedSinceShift = true;
         }
         return outcome;
     }

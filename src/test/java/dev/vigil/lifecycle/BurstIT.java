@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -24,12 +25,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A burst of anomalies shorter than the shift rule, on the real broker. For 150 records of event
- * time (under two thirds of {@link Rig#SHIFT_RULE_RECORDS}, starting mid-bucket) about four records
- * in five are spikes: an anomaly rate far above {@code vigil.train.shift.alert.rate}, but not for
- * long enough. The window admits only what the normal rule admits (judged normal with a p-value of
- * at least {@code vigil.train.admit.min.pvalue}), so no spike enters it; no shift is counted; the
- * retraining that follows the burst (by count) promotes a model that still flags such a burst.
+ * A burst of anomalies shorter than the shift rule, on the real broker. For a stretch of event time
+ * shorter than {@link Rig#SHIFT_RULE_RECORDS}, starting mid-way through one of the shift detector's
+ * buckets, about four records in five are spikes: an anomaly rate far above {@code
+ * vigil.train.shift.alert.rate}, but not for long enough. The window admits only what the normal
+ * rule admits (judged normal with a p-value of at least {@code vigil.train.admit.min.pvalue}), so
+ * no spike enters it; no shift is counted; the retraining that follows the burst (by count)
+ * promotes a model that still flags such a burst.
+ *
+ * <p>One input partition, so the window task sees the samples in event-time order: with several,
+ * each scoring task's batches arrive in turn and the detector counts the late ones in its current
+ * bucket, which blurs where a burst begins and ends.
  */
 @ExtendWith(KafkaBroker.class)
 @Tag("functional")
@@ -37,7 +43,6 @@ class BurstIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(BurstIT.class);
     private static final double ADMIT_MIN_P_VALUE = 0.01; // vigil.train.admit.min.pvalue's default
-    private static final int BURST_RECORDS = 150;
     /** Generators of all-anomaly traffic whose spikes fill a burst: at each position the first one with a spike gives it. */
     private static final int SPIKE_SOURCES = 6;
     private static final String SPIKE = Truth.AnomalyKind.SPIKE.label();
@@ -48,10 +53,28 @@ class BurstIT {
     Path files;
 
     @Test
-    void shouldKeepAShortBurstOutOfTheWindowAndStillFlagSuchBurstsAfterTheNextRetraining() {
+    void shouldKeepABurstOfTwoThirdsOfTheRuleOutOfTheWindowAndStillFlagSuchBurstsAfterTheNextRetraining() {
+        // 150 records touch 5 of the detector's 40-record buckets.
+        burstThenRetraining(150);
+    }
+
+    /**
+     * Fails on the current code: a burst of 200 records (five sixths of the rule) starting mid-bucket
+     * touches six buckets, each with a spike share above the bound, so {@link dev.vigil.train.ShiftDetector}
+     * counts a shift; the ordinary traffic after it then "settles" the shift and WindowProcessor
+     * evicts every record from before it, though no model was trained after it. See the report of
+     * the lifecycle2 branch for both fixes.
+     */
+    @Test
+    @Disabled("ShiftDetector counts a burst that touches BUCKETS buckets; WindowProcessor then empties the window")
+    void shouldKeepABurstOfFiveSixthsOfTheRuleOutOfTheWindowAndStillFlagSuchBurstsAfterTheNextRetraining() {
+        burstThenRetraining(200);
+    }
+
+    private void burstThenRetraining(int burstRecords) {
         Path model = Rig.offlineModel(files, 201, 4_000);
         // Retrain once the window took 2,000 records: only after the traffic that follows the burst.
-        Rig rig = new Rig("burst", 2, Map.of(VigilConfig.MODEL_FILE, model.toString(),
+        Rig rig = new Rig("burst", 1, Map.of(VigilConfig.MODEL_FILE, model.toString(),
                 VigilConfig.TRAIN_RETRAIN_RECORDS, "2000"));
         try (VigilService service = rig.start(state); Rig.Scores scores = rig.new Scores()) {
             int port = service.httpPort();
@@ -64,30 +87,31 @@ class BurstIT {
             long windowBefore = Rig.admitted(scores.await(before.keySet(), Duration.ofSeconds(60)).values(), ADMIT_MIN_P_VALUE);
             awaitWindow(rig, port, windowBefore);
 
-            Map<SourceId, GeneratedRecord> burst = rig.send(spikeBurst(203, position, BURST_RECORDS));
-            position += BURST_RECORDS;
+            Map<SourceId, GeneratedRecord> burst = rig.send(spikeBurst(203, position, burstRecords));
+            position += burstRecords;
             Map<SourceId, JsonNode> burstScores = scores.await(burst.keySet(), Duration.ofSeconds(60));
             long spikes = burst.values().stream().filter(r -> r.truth().equals(SPIKE)).count();
             long burstAdmitted = Rig.admitted(burstScores.values(), ADMIT_MIN_P_VALUE);
             long spikesAdmitted = burst.entrySet().stream().filter(e -> e.getValue().truth().equals(SPIKE)
                     && Rig.admitted(List.of(burstScores.get(e.getKey())), ADMIT_MIN_P_VALUE) == 1).count();
             awaitWindow(rig, port, windowBefore + burstAdmitted);
-            assertThat((double) spikes / BURST_RECORDS).as("share of spikes in the burst").isGreaterThan(0.5);
+            assertThat((double) spikes / burstRecords).as("share of spikes in the burst").isGreaterThan(0.5);
             assertThat(spikesAdmitted).as("spikes that entered the window").isZero();
             assertThat(burstAdmitted).as("the window grew by no more than the burst's normal records")
-                    .isLessThanOrEqualTo(BURST_RECORDS - spikes);
+                    .isLessThanOrEqualTo(burstRecords - spikes);
             assertThat(Rig.shifts(port)).as("shifts counted for a burst shorter than the rule").isZero();
 
             // Ordinary traffic after the burst until the window took enough records for a retraining.
             Map<SourceId, GeneratedRecord> after = rig.send(new TrafficGenerator(Rig.traffic(204, position)).next(600));
             position += 600;
-            scores.await(after.keySet(), Duration.ofSeconds(60));
+            long afterAdmitted = Rig.admitted(scores.await(after.keySet(), Duration.ofSeconds(60)).values(), ADMIT_MIN_P_VALUE);
+            awaitWindow(rig, port, windowBefore + burstAdmitted + afterAdmitted); // nothing left the window either
             Await.until("the retraining after the burst promoted v2", Duration.ofSeconds(120),
                     () -> service.models().currentVersion() == 2);
             assertThat(Rig.shifts(port)).isZero();
 
             // A fresh burst of the same kind, scored by the retrained model.
-            Map<SourceId, GeneratedRecord> fresh = rig.send(spikeBurst(205, position + 20, BURST_RECORDS));
+            Map<SourceId, GeneratedRecord> fresh = rig.send(spikeBurst(205, position + 20, burstRecords));
             Map<SourceId, JsonNode> freshScores = scores.await(fresh.keySet(), Duration.ofSeconds(60));
             List<String> freshSpikeOutcomes = new ArrayList<>();
             fresh.forEach((id, r) -> {
@@ -101,7 +125,7 @@ class BurstIT {
             long flaggedByV2 = freshSpikeOutcomes.stream().filter("anomaly"::equals).count();
             LOG.info("burst: {} spikes in {} records, v1 flagged {}, {} burst records admitted (0 spikes allowed: {}), "
                             + "window {} -> {}; after retraining v2 flagged {}/{} spikes of a fresh burst; shifts {}",
-                    spikes, BURST_RECORDS, flaggedByV1, burstAdmitted, spikesAdmitted, windowBefore,
+                    spikes, burstRecords, flaggedByV1, burstAdmitted, spikesAdmitted, windowBefore,
                     windowBefore + burstAdmitted, flaggedByV2, freshSpikeOutcomes.size(), Rig.shifts(port));
             assertThat(freshSpikeOutcomes).isNotEmpty();
             assertThat((double) flaggedByV2 / freshSpikeOutcomes.size()).as("spikes of a fresh burst flagged by v2")

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -66,7 +65,6 @@ class BurstIT {
      * the lifecycle2 branch for both fixes.
      */
     @Test
-    @Disabled("ShiftDetector counts a burst that touches BUCKETS buckets; WindowProcessor then empties the window")
     void shouldKeepABurstOfFiveSixthsOfTheRuleOutOfTheWindowAndStillFlagSuchBurstsAfterTheNextRetraining() {
         burstThenRetraining(200);
     }

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.ingest.FeatureSpec;
-import dev.vigil.ingest.InvalidRecordException;
-import dev.vigil.ingest.RecordParser;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.VaeConfig;
 import dev.vigil.score.SourceId;
@@ -165,16 +163,7 @@ public final class DemoRunner {
     private ModelBundle warmupModel(FeatureSpec spec) {
         TrafficGenerator warmup = new TrafficGenerator(TrafficGenerator.Options.defaults()
                 .withSeed(options.seed() + 1).withAnomalyRate(0).withMalformedRate(0));
-        RecordParser parser = new RecordParser(spec, Integer.MAX_VALUE, false);
-        double[][] rows = new double[WARMUP_RECORDS][];
-        for (int i = 0; i < rows.length; i++) {
-            GeneratedRecord r = warmup.next();
-            try {
-                rows[i] = parser.parse(r.key(), r.value(), r.timestamp()).features();
-            } catch (InvalidRecordException e) {
-                throw new IllegalStateException("the generator made a bad normal record: " + e.getMessage(), e);
-            }
-        }
+        double[][] rows = TrafficGenerator.features(spec, warmup.next(WARMUP_RECORDS));
         VaeConfig vae = VaeConfig.defaults(spec).withSeed(config.getLong(VigilConfig.TRAIN_SEED))
                 .withEpochs(config.getInt(VigilConfig.TRAIN_EPOCHS));
         CalibrationSettings calibration = CalibrationSettings.defaults().withTargetFpr(config.getDouble(VigilConfig.TARGET_FPR));

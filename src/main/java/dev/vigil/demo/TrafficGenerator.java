@@ -181,6 +181,24 @@ public final class TrafficGenerator {
      * {@code cpu, load, mem, latency_ms, requests, errors, bytes_in, bytes_out}, categorical
      * {@code region} (eu, us, ap) and boolean {@code canary}; all required.
      */
+    /**
+     * The feature rows of well-formed generated records, parsed against {@code spec} as the
+     * service parses them: what training data made from generated traffic looks like.
+     */
+    public static double[][] features(FeatureSpec spec, java.util.Collection<GeneratedRecord> records) {
+        dev.vigil.ingest.RecordParser parser = new dev.vigil.ingest.RecordParser(spec, Integer.MAX_VALUE, false);
+        double[][] rows = new double[records.size()][];
+        int i = 0;
+        for (GeneratedRecord r : records) {
+            try {
+                rows[i++] = parser.parse(r.key(), r.value(), r.timestamp()).features();
+            } catch (dev.vigil.ingest.InvalidRecordException e) {
+                throw new IllegalArgumentException("not a well-formed generated record: " + r + " (" + e.getMessage() + ")", e);
+            }
+        }
+        return rows;
+    }
+
     public static FeatureSpec spec() {
         return SPEC;
     }

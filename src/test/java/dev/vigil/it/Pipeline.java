@@ -8,8 +8,6 @@ import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.TrafficGenerator;
 import dev.vigil.ingest.DeadLetters;
 import dev.vigil.ingest.FeatureSpec;
-import dev.vigil.ingest.InvalidRecordException;
-import dev.vigil.ingest.RecordParser;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.VaeConfig;
 import dev.vigil.score.SourceId;
@@ -109,16 +107,7 @@ final class Pipeline {
         return MODELS.computeIfAbsent(seed, s -> {
             TrafficGenerator normal = new TrafficGenerator(TrafficGenerator.Options.defaults()
                     .withSeed(s).withAnomalyRate(0).withMalformedRate(0));
-            RecordParser parser = new RecordParser(SPEC, Integer.MAX_VALUE, false);
-            double[][] rows = new double[TRAINING_RECORDS][];
-            for (int i = 0; i < rows.length; i++) {
-                GeneratedRecord r = normal.next();
-                try {
-                    rows[i] = parser.parse(r.key(), r.value(), r.timestamp()).features();
-                } catch (InvalidRecordException e) {
-                    throw new IllegalStateException("the generator made a bad normal record: " + r, e);
-                }
-            }
+            double[][] rows = TrafficGenerator.features(SPEC, normal.next(TRAINING_RECORDS));
             return ModelTrainer.train(SPEC, rows, VaeConfig.defaults(SPEC).withSeed(s), CalibrationSettings.defaults(),
                     (epoch, train, validation, seconds) -> { }).bundle().withVersion(1);
         });

@@ -8,8 +8,6 @@ import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.OutcomeTally;
 import dev.vigil.demo.TrafficGenerator;
 import dev.vigil.ingest.FeatureSpec;
-import dev.vigil.ingest.InvalidRecordException;
-import dev.vigil.ingest.RecordParser;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.VaeConfig;
 import dev.vigil.train.ModelTrainer;
@@ -270,16 +268,8 @@ final class Rig {
     }
 
     /** The features of a well-formed generated record, as the service encodes them. */
-    static double[] features(GeneratedRecord r) {
-        try {
-            return new RecordParser(SPEC, Integer.MAX_VALUE, false).parse(r.key(), r.value(), r.timestamp()).features();
-        } catch (InvalidRecordException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static double[][] features(Collection<GeneratedRecord> records) {
-        return records.stream().map(Rig::features).toArray(double[][]::new);
+        return TrafficGenerator.features(SPEC, records);
     }
 
     // ---- metrics over HTTP, the same way for an instance in this JVM and one in a child JVM ----

@@ -8,7 +8,6 @@ import dev.vigil.demo.DemoRunner;
 import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.TrafficGenerator;
 import dev.vigil.ingest.FeatureSpec;
-import dev.vigil.ingest.RecordParser;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.VaeConfig;
 import dev.vigil.service.VigilService;
@@ -98,13 +97,8 @@ class MetricsIT {
     }
 
     private static ModelBundle trainModel(FeatureSpec spec) throws Exception {
-        RecordParser parser = new RecordParser(spec, Integer.MAX_VALUE, false);
-        List<GeneratedRecord> normal = TrafficGenerator.generate(TrafficGenerator.Options.defaults()
-                .withSeed(99).withAnomalyRate(0).withMalformedRate(0), 4000);
-        double[][] rows = new double[normal.size()][];
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = parser.parse(normal.get(i).key(), normal.get(i).value(), 0).features();
-        }
+        double[][] rows = TrafficGenerator.features(spec, TrafficGenerator.generate(TrafficGenerator.Options.defaults()
+                .withSeed(99).withAnomalyRate(0).withMalformedRate(0), 4000));
         return ModelTrainer.train(spec, rows, VaeConfig.defaults(spec).withEpochs(30), CalibrationSettings.defaults(),
                 (e, t, v, s) -> { }).bundle();
     }

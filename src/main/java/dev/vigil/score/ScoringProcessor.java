@@ -79,11 +79,13 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
     private static final long SAMPLE_SCALE = 1L << 32;
 
     /**
-     * Whether a record goes to the training topic: decided by a hash of its deterministic id, so
-     * a replay after a crash samples the same records.
+     * Whether a record goes to the training topic: decided by a hash of where it came from
+     * (topic, partition, offset), so a replay after a crash samples the same records. Hashed
+     * from the parts rather than from {@link SourceId#id()}: no string per record on this path.
      */
     private boolean sampled(SourceId source) {
-        long h = source.id().hashCode() * 0x9E3779B97F4A7C15L;
+        long h = ((long) source.topic().hashCode() * 31 + source.partition()) * 0x9E3779B97F4A7C15L + source.offset();
+        h *= 0x9E3779B97F4A7C15L;
         return ((h >>> 32) & 0xFFFFFFFFL) < sampleBound;
     }
 
@@ -195,11 +197,12 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
             BufferedRecord r = buffer.get(i).record();
             boolean anomaly = scored.anomaly(i);
             Outcome outcome = anomaly ? Outcome.ANOMALY : Outcome.NORMAL;
-            emitScore(r, new ScoreRecord(r.source().id(), r.source().topic(), r.source().partition(), r.source().offset(),
+            String id = r.source().id();
+            emitScore(r, new ScoreRecord(id, r.source().topic(), r.source().partition(), r.source().offset(),
                     r.entity(), r.eventTime(), outcome.label(), scored.score(i), scored.pValue(i), scored.severity(i),
                     scorer.threshold(), scorer.modelVersion(), scorer.calibrationVersion()));
             if (anomaly && children.alerts() != null) {
-                Alert alert = new Alert(r.source().id(), r.source().id(), r.entity(), r.eventTime(), detectionTime,
+                Alert alert = new Alert(id, id, r.entity(), r.eventTime(), detectionTime,
                         scored.score(i), scorer.threshold(), scored.pValue(i), scored.severity(i), scorer.modelVersion(),
                         scorer.calibrationVersion(), scored.contributions(i, topFeatures), r.source(),
                         r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8));

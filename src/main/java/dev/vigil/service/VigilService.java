@@ -178,10 +178,6 @@ public final class VigilService implements AutoCloseable {
         return failure;
     }
 
-    public Throwable failure() {
-        return failure;
-    }
-
     @Override
     public void close() {
         Duration timeout = Duration.ofMillis(config.getLong(VigilConfig.SHUTDOWN_TIMEOUT_MS));

@@ -361,30 +361,18 @@ class PrometheusDeployIT {
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<MetricName, Metric> m = new HashMap<>();
             for (int p = 0; p < 3; p++) {
-                fake(m, "consumer-fetch-manager-metrics", "records-lag", 100 + p * 10 + (int) seconds % 7,
+                VigilMetricsTest.put(m, "consumer-fetch-manager-metrics", "records-lag", 100 + p * 10 + (int) seconds % 7,
                         "client-id", "vigil-0f1e-StreamThread-1-consumer", "topic", "vigil-input", "partition", "" + p);
             }
-            fake(m, "stream-metrics", "alive-stream-threads", 1, "client-id", "vigil-0f1e");
-            fake(m, "stream-metrics", "failed-stream-threads", 0, "client-id", "vigil-0f1e");
-            fake(m, "stream-thread-metrics", "process-total", 1000 * seconds, "thread-id", "vigil-0f1e-StreamThread-1");
+            VigilMetricsTest.put(m, "stream-metrics", "alive-stream-threads", 1, "client-id", "vigil-0f1e");
+            VigilMetricsTest.put(m, "stream-metrics", "failed-stream-threads", 0, "client-id", "vigil-0f1e");
+            VigilMetricsTest.put(m, "stream-thread-metrics", "process-total", 1000 * seconds, "thread-id", "vigil-0f1e-StreamThread-1");
             for (String activity : List.of("process", "poll", "commit", "punctuate")) {
-                fake(m, "stream-thread-metrics", activity + "-ratio", 0.2, "thread-id", "vigil-0f1e-StreamThread-1");
+                VigilMetricsTest.put(m, "stream-thread-metrics", activity + "-ratio", 0.2, "thread-id", "vigil-0f1e-StreamThread-1");
             }
-            fake(m, "stream-thread-metrics", "commit-latency-avg", 3.5, "thread-id", "vigil-0f1e-StreamThread-1");
+            VigilMetricsTest.put(m, "stream-thread-metrics", "commit-latency-avg", 3.5, "thread-id", "vigil-0f1e-StreamThread-1");
             return m;
         };
-    }
-
-    private static void fake(Map<MetricName, Metric> into, String group, String name, double value, String... tags) {
-        Map<String, String> tagMap = new HashMap<>();
-        for (int i = 0; i < tags.length; i += 2) {
-            tagMap.put(tags[i], tags[i + 1]);
-        }
-        MetricName metricName = new MetricName(name, group, "", tagMap);
-        into.put(metricName, new Metric() {
-            @Override public MetricName metricName() { return metricName; }
-            @Override public Object metricValue() { return value; }
-        });
     }
 
     // ---------------------------------------------------------------- helpers

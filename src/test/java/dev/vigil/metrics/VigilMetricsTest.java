@@ -215,7 +215,8 @@ class VigilMetricsTest {
         }
     }
 
-    private static void put(Map<MetricName, Metric> into, String group, String name, double value, String... tags) {
+    /** A Kafka metric with a fixed value, as {@code KafkaStreams.metrics()} would hold it. */
+    static void put(Map<MetricName, Metric> into, String group, String name, double value, String... tags) {
         Map<String, String> tagMap = new HashMap<>();
         for (int i = 0; i < tags.length; i += 2) {
             tagMap.put(tags[i], tags[i + 1]);

@@ -237,6 +237,17 @@ class VigilTopologyTest {
     }
 
     @Test
+    void shouldSampleTheConfiguredShareOfRecordsIntoTheTrainingTopic() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of(VigilConfig.TRAIN_SAMPLE_RATE, "0.25", VigilConfig.BATCH_MAX_RECORDS, "100"));
+        IntStream.range(0, 4000).forEach(i -> send(record("a", i, 1)));
+        TestOutputTopic<byte[], byte[]> training = driver.createOutputTopic("vigil-training-sample",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        // 4000 * 0.25 = 1000, standard deviation about 27: five of them either way.
+        assertThat(training.readValuesToList()).hasSizeBetween(863, 1137);
+    }
+
+    @Test
     void shouldKeepTheTopologyDescriptionStable() throws IOException {
         VigilConfig config = VigilConfig.of(Map.of(VigilConfig.INPUT_TOPICS, "in"));
         String described = VigilTopology.build(config, SPEC, models, VigilTopology.Listener.NONE).describe().toString();

@@ -165,6 +165,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         // Topics are created on purpose, with the settings they need; a typo must not create one.
         props.put("auto.create.topics.enable", "false");
         props.put("num.partitions", "1");
+        // No time-based retention: the generator's traffic carries event times from 2025 as record
+        // timestamps, and the first retention check (30 s after start) would delete it, consumed or not.
+        props.put("log.retention.ms", "-1");
         props.putAll(overrides);
         return props;
     }

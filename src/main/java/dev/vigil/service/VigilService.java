@@ -86,8 +86,11 @@ public final class VigilService implements AutoCloseable {
             topics.add(new TopicSpec(config.getString(key), partitions, replication, Map.of()));
         }
         // One partition each: one task owns the training window, and the models topic is read whole by every instance.
-        topics.add(new TopicSpec(config.getString(VigilConfig.TRAINING_TOPIC), 1, replication,
-                Map.of("retention.ms", Long.toString(24 * 3_600_000L))));
+        // The training topic's retention counts from when Vigil wrote a sample (LogAppendTime), not from the
+        // input's event time: a replay of last month's data must not be deleted before the window reads it.
+        topics.add(new TopicSpec(config.getString(VigilConfig.TRAINING_TOPIC), 1, replication, Map.of(
+                "retention.ms", Long.toString(24 * 3_600_000L),
+                "message.timestamp.type", "LogAppendTime")));
         topics.add(new TopicSpec(config.getString(VigilConfig.MODELS_TOPIC), 1, replication, Map.of(
                 "cleanup.policy", "compact",
                 "max.message.bytes", Integer.toString(config.getInt(VigilConfig.MODEL_MAX_BYTES) + 64 * 1024),

@@ -78,7 +78,10 @@ public final class OutcomeTally implements AutoCloseable {
                         Long.parseLong(header(r, DeadLetters.SOURCE_OFFSET)));
                 put(id, new Outcome("dead_letter:" + header(r, DeadLetters.ERROR_CLASS), 0, Double.NaN));
             } else if (r.topic().equals(alertsTopic)) {
-                alerts.add(parse(r.value()));
+                JsonNode alert = parse(r.value());
+                if (alert.path("status").asText().equals("open")) { // a page, not the record that resolves it
+                    alerts.add(alert);
+                }
             }
         }
         return n;
@@ -94,6 +97,7 @@ public final class OutcomeTally implements AutoCloseable {
         return Collections.unmodifiableMap(outcomes);
     }
 
+    /** The opening alerts (pages) read so far; the records resolving incidents are left out. */
     public List<JsonNode> alerts() {
         return Collections.unmodifiableList(alerts);
     }

@@ -1,5 +1,6 @@
 package dev.vigil.score;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import java.util.List;
 
@@ -24,6 +25,12 @@ public record Alert(
         List<Contribution> topFeatures,
         SourceId source,
         @JsonRawValue String record) {
+
+    /** An alert opens an incident; {@link IncidentResolved} ({@code resolved}) closes it on the same topic. */
+    @JsonProperty("status")
+    public String status() {
+        return "open";
+    }
 
     /** The same alert as part of an incident opened by {@code incidentId}. */
     public Alert inIncident(String incidentId) {

@@ -3,8 +3,8 @@ package dev.vigil.score;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,9 +15,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Folds consecutive anomalies of one entity into one incident: the first anomaly opens an
- * incident and is published as an alert; anomalies of the same entity within {@code cooldown}
- * (event time) of the incident's last one update it (count, peak score) without paging again.
- * Incidents live in a changelogged store so a restart does not page twice for one incident.
+ * incident and is published as an alert ({@code status: open}, the page); anomalies of the same
+ * entity within {@code cooldown} (event time) of the incident's last one update it (count, peak
+ * score) without paging again. Once the cooldown has passed since its last anomaly, in event time
+ * (the partition's anomalies moved on) or in wall-clock time (no anomaly of the entity since), the
+ * incident closes and one {@link IncidentResolved} record with its count and peak follows on the
+ * alerts topic. Incidents live in a changelogged store so a restart
+ * does not page twice for one incident.
  */
 public final class IncidentProcessor implements Processor<byte[], Object, byte[], Object> {
 
@@ -28,20 +32,29 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
         void folded(Alert alert);
     }
 
-    /** An open incident, stored per entity. */
-    record Incident(String incidentId, long openedAt, long lastAt, long count, double peakScore) {
+    /**
+     * An open incident, stored per entity. {@code openedAt} and {@code lastAt} are event times of its
+     * first and last anomaly; {@code touchedAt} is the wall-clock time of the last one.
+     */
+    record Incident(String incidentId, long openedAt, long lastAt, long count, double peakScore, long touchedAt) {
         byte[] toBytes() {
             byte[] id = incidentId.getBytes(StandardCharsets.UTF_8);
-            return ByteBuffer.allocate(4 + id.length + 8 * 4)
+            return ByteBuffer.allocate(4 + id.length + 8 * 5)
                     .putInt(id.length).put(id).putLong(openedAt).putLong(lastAt).putLong(count).putDouble(peakScore)
-                    .array();
+                    .putLong(touchedAt).array();
         }
 
         static Incident fromBytes(byte[] bytes) {
             ByteBuffer b = ByteBuffer.wrap(bytes);
             byte[] id = new byte[b.getInt()];
             b.get(id);
-            return new Incident(new String(id, StandardCharsets.UTF_8), b.getLong(), b.getLong(), b.getLong(), b.getDouble());
+            return new Incident(new String(id, StandardCharsets.UTF_8), b.getLong(), b.getLong(), b.getLong(), b.getDouble(),
+                    b.getLong());
+        }
+
+        /** Closed once the cooldown passed in event time (the partition moved on) or in wall-clock time (all quiet). */
+        boolean closedAt(long latestEventTime, long now, long cooldownMs) {
+            return (latestEventTime != Long.MIN_VALUE && latestEventTime - lastAt > cooldownMs) || now - touchedAt > cooldownMs;
         }
     }
 
@@ -65,7 +78,7 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
         this.context = context;
         this.store = context.getStateStore(storeName);
         // Closed incidents would otherwise stay in the store for ever, one per entity ever seen.
-        context.schedule(Duration.ofMillis(Math.max(cooldownMs, 1_000)), PunctuationType.WALL_CLOCK_TIME, now -> expire());
+        context.schedule(Duration.ofMillis(Math.max(cooldownMs, 1_000)), PunctuationType.WALL_CLOCK_TIME, this::expire);
     }
 
     @Override
@@ -77,29 +90,41 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
         Incident open = stored == null ? null : Incident.fromBytes(stored);
         if (open != null && alert.eventTime() - open.lastAt() <= cooldownMs) {
             store.put(entity, new Incident(open.incidentId(), open.openedAt(), Math.max(open.lastAt(), alert.eventTime()),
-                    open.count() + 1, Math.max(open.peakScore(), alert.score())).toBytes());
+                    open.count() + 1, Math.max(open.peakScore(), alert.score()), context.currentSystemTimeMs()).toBytes());
             listener.folded(alert.inIncident(open.incidentId()));
             return;
         }
+        if (open != null) {
+            resolve(entity, open); // the punctuator had not closed it yet
+        }
         Alert opening = alert.inIncident(alert.alertId());
-        store.put(entity, new Incident(opening.incidentId(), alert.eventTime(), alert.eventTime(), 1, alert.score()).toBytes());
+        store.put(entity, new Incident(opening.incidentId(), alert.eventTime(), alert.eventTime(), 1, alert.score(),
+                context.currentSystemTimeMs()).toBytes());
         context.forward(record.withValue((Object) Json.bytes(opening)), alertsChild);
         listener.alerted(opening);
     }
 
-    private void expire() {
-        if (latestEventTime == Long.MIN_VALUE) {
-            return;
-        }
-        List<String> closed = new ArrayList<>();
+    private void expire(long now) {
+        Map<String, Incident> closed = new LinkedHashMap<>();
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
-                if (latestEventTime - Incident.fromBytes(kv.value).lastAt() > cooldownMs) {
-                    closed.add(kv.key);
+                Incident incident = Incident.fromBytes(kv.value);
+                if (incident.closedAt(latestEventTime, now, cooldownMs)) {
+                    closed.put(kv.key, incident);
                 }
             }
         }
-        closed.forEach(store::delete);
+        closed.forEach((entity, incident) -> {
+            resolve(entity, incident);
+            store.delete(entity);
+        });
+    }
+
+    private void resolve(String entity, Incident incident) {
+        IncidentResolved resolved = new IncidentResolved(incident.incidentId(), entity.isEmpty() ? null : entity,
+                incident.openedAt(), incident.lastAt(), incident.count(), incident.peakScore(), System.currentTimeMillis());
+        byte[] key = entity.isEmpty() ? null : entity.getBytes(StandardCharsets.UTF_8);
+        context.forward(new Record<>(key, (Object) Json.bytes(resolved), incident.lastAt()), alertsChild);
     }
 }

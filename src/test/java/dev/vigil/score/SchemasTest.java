@@ -48,6 +48,17 @@ class SchemasTest {
                 .containsExactlyInAnyOrderElementsOf(names(written.get("top_features").get(0)));
         assertThat(names(schema.at("/properties/source/properties"))).containsExactlyInAnyOrderElementsOf(names(written.get("source")));
         assertThat(schema.at("/properties/severity/enum").toString()).contains("\"" + alert.severity() + "\"");
+        assertThat(written.get("status").asText()).isEqualTo(schema.at("/properties/status/const").asText());
+    }
+
+    @Test
+    void shouldDescribeEveryFieldOfTheRecordThatResolvesAnIncident() throws IOException {
+        IncidentResolved resolved = new IncidentResolved("in:0:1", "e", 5, 9, 3, 61.5, 10);
+        JsonNode written = JSON.readTree(Json.bytes(resolved));
+        JsonNode schema = schema("incident-resolved.schema.json");
+        assertThat(names(schema.get("properties"))).containsExactlyInAnyOrderElementsOf(names(written));
+        schema.get("required").forEach(r -> assertThat(written.has(r.asText())).as(r.asText()).isTrue());
+        assertThat(written.get("status").asText()).isEqualTo(schema.at("/properties/status/const").asText());
     }
 
     @Test

@@ -162,15 +162,47 @@ class VigilTopologyTest {
         send(record("a", 30_000, 90)); // after the cooldown: a new incident
         send(record("a", 30_001, 1));
         send(record("a", 30_002, 1));
-        List<JsonNode> out = read(alerts);
+        List<JsonNode> all = read(alerts);
+        List<JsonNode> out = all.stream().filter(a -> a.get("status").asText().equals("open")).toList();
         assertThat(out).extracting(a -> a.get("entity").asText()).containsExactly("a", "b", "a");
         assertThat(out).extracting(a -> a.get("alert_id").asText()).containsExactly("in:0:0", "in:0:2", "in:0:5");
+        // a's first incident closed when its next anomaly came after the cooldown: three anomalies, peak 80.
+        JsonNode resolved = all.stream().filter(a -> a.get("status").asText().equals("resolved")).findFirst().orElseThrow();
+        assertThat(all.indexOf(resolved)).as("resolved before a's second incident opens").isEqualTo(2);
+        assertThat(resolved.get("incident_id").asText()).isEqualTo("in:0:0");
+        assertThat(resolved.get("entity").asText()).isEqualTo("a");
+        assertThat(resolved.get("anomalies").asLong()).isEqualTo(3);
+        assertThat(resolved.get("peak_score").asDouble()).isEqualTo(80);
+        assertThat(resolved.get("opened_at").asLong()).isEqualTo(1_000);
+        assertThat(resolved.get("last_event_time").asLong()).isEqualTo(9_000);
         assertThat(out).allSatisfy(a -> {
             assertThat(a.get("incident_id").asText()).isEqualTo(a.get("alert_id").asText());
             assertThat(a.get("record").get("host").asText()).isEqualTo(a.get("entity").asText());
             assertThat(a.get("top_features").get(0).get("name").asText()).isEqualTo("cpu");
         });
         assertThat(read(scores)).filteredOn(s -> s.get("outcome").asText().equals("anomaly")).hasSize(5);
+    }
+
+    @Test
+    void shouldResolveAQuietIncidentWithItsCountAndPeakAfterTheCooldown() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of());
+        send(record("b", 1_000, 70)); // opens an incident for b
+        send(record("b", 4_000, 95)); // folded
+        send(record("a", 20_000, 1)); // normal traffic goes on; b has no more anomalies
+        send(record("a", 20_001, 1));
+        assertThat(read(alerts)).extracting(a -> a.get("status").asText()).containsExactly("open");
+
+        driver.advanceWallClockTime(Duration.ofSeconds(11)); // a cooldown (10 s) with no anomaly of b; the sweep runs
+
+        List<JsonNode> resolved = read(alerts);
+        assertThat(resolved).hasSize(1);
+        assertThat(resolved.get(0).get("status").asText()).isEqualTo("resolved");
+        assertThat(resolved.get(0).get("incident_id").asText()).isEqualTo("in:0:0");
+        assertThat(resolved.get(0).get("anomalies").asLong()).isEqualTo(2);
+        assertThat(resolved.get(0).get("peak_score").asDouble()).isEqualTo(95);
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        assertThat(alerts.isEmpty()).as("an incident resolves once").isTrue();
     }
 
     @ParameterizedTest(name = "{0}")

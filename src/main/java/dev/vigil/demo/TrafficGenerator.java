@@ -177,11 +177,6 @@ public final class TrafficGenerator {
     }
 
     /**
-     * The feature spec the records follow: entity key {@code host}, timestamp {@code ts}, numeric
-     * {@code cpu, load, mem, latency_ms, requests, errors, bytes_in, bytes_out}, categorical
-     * {@code region} (eu, us, ap) and boolean {@code canary}; all required.
-     */
-    /**
      * The feature rows of well-formed generated records, parsed against {@code spec} as the
      * service parses them: what training data made from generated traffic looks like.
      */
@@ -199,6 +194,11 @@ public final class TrafficGenerator {
         return rows;
     }
 
+    /**
+     * The feature spec the records follow: entity key {@code host}, timestamp {@code ts}, numeric
+     * {@code cpu, load, mem, latency_ms, requests, errors, bytes_in, bytes_out}, categorical
+     * {@code region} (eu, us, ap) and boolean {@code canary}; all required.
+     */
     public static FeatureSpec spec() {
         return SPEC;
     }

@@ -1,0 +1,73 @@
+package dev.vigil.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.calibration.CalibrationSettings;
+import dev.vigil.demo.TrafficGenerator;
+import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.model.ModelBundle;
+import dev.vigil.model.VaeConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The validation gate: what gets promoted, what is rejected (and why), and a failed training. */
+class RetrainerTest {
+
+    private static final FeatureSpec SPEC = TrafficGenerator.spec();
+    private static final CalibrationSettings CALIBRATION = CalibrationSettings.defaults();
+    private static final VaeConfig VAE = VaeConfig.defaults(SPEC).withEpochs(30).withSeed(3);
+
+    private static double[][] window;
+    private static ModelBundle current;
+
+    @BeforeAll
+    static void trainTheCurrentModel() {
+        window = TrafficGenerator.features(SPEC, TrafficGenerator.generate(TrafficGenerator.Options.defaults()
+                .withSeed(11).withAnomalyRate(0).withMalformedRate(0), 3_000));
+        Retrainer.Outcome first = retrainer(VAE, CALIBRATION, 1.0, 0.05).run(window, null);
+        assertThat(first.result()).as(first.reason()).isEqualTo(Retrainer.Result.PROMOTED);
+        current = first.bundle();
+    }
+
+    private static Retrainer retrainer(VaeConfig vae, CalibrationSettings calibration, double tolerance, double maxAlertRate) {
+        return new Retrainer(SPEC, vae, calibration, calibration.alertPolicy(), tolerance, maxAlertRate);
+    }
+
+    @Test
+    void shouldPromoteACandidateAsGoodAsTheCurrentModel() {
+        Retrainer.Outcome outcome = retrainer(VAE.withSeed(4), CALIBRATION, 1.0, 0.05).run(window, current);
+
+        assertThat(outcome.result()).as(outcome.reason()).isEqualTo(Retrainer.Result.PROMOTED);
+        assertThat(outcome.bundle()).isNotNull();
+    }
+
+    @Test
+    void shouldRejectACandidateWhoseHeldOutElboIsWorseThanTheCurrentModelsByMoreThanTheTolerance() {
+        // One epoch instead of thirty: the same data, a much worse fit.
+        Retrainer.Outcome outcome = retrainer(VAE.withEpochs(1), CALIBRATION, 0.5, 1.0).run(window, current);
+
+        assertThat(outcome.result()).isEqualTo(Retrainer.Result.REJECTED);
+        assertThat(outcome.bundle()).as("a rejected candidate is not handed out").isNull();
+        assertThat(outcome.reason()).contains("held-out -ELBO").contains("worse than the current model's");
+    }
+
+    @Test
+    void shouldRejectACandidateThatWouldFlagMoreRecentRecordsThanTheBound() {
+        // Calibrated for a 5% false-alarm rate, it flags about 5% of the recent records: the bound is 1%.
+        Retrainer.Outcome outcome = retrainer(VAE, CALIBRATION.withTargetFpr(0.05), 1.0, 0.01).run(window, current);
+
+        assertThat(outcome.result()).isEqualTo(Retrainer.Result.REJECTED);
+        assertThat(outcome.reason()).contains("would flag").contains("bound 1.00%");
+    }
+
+    @Test
+    void shouldReportAFailedTrainingInsteadOfThrowingSoTheCurrentModelStays() {
+        double[][] wrongWidth = {{1, 2, 3}, {4, 5, 6}};
+
+        Retrainer.Outcome outcome = retrainer(VAE, CALIBRATION, 1.0, 0.05).run(wrongWidth, current);
+
+        assertThat(outcome.result()).isEqualTo(Retrainer.Result.FAILED);
+        assertThat(outcome.bundle()).isNull();
+        assertThat(outcome.reason()).isNotBlank();
+    }
+}

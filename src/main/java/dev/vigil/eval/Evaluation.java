@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
  * the same test rows, then every metric of {@link EvalResult} is computed from its scores.
  *
  * <p>Thresholds: {@code f1_at_threshold} and {@code fpr_at_threshold} use the detector's own
- * {@link Detector#calibratedThreshold() calibrated threshold}. A detector without one gets no FPR,
- * and its {@code f1_at_threshold} and the rows HitRate@3 judges use the best-F1 threshold, which
- * is chosen with the test labels (an oracle, so optimistic).
+ * {@link Detector#calibratedThreshold() calibrated threshold}. A detector without one gets neither
+ * (null: a number picked with the test labels would pass for a deployable one), and the rows its
+ * HitRate@3 judges are those above the best-F1 threshold, which is chosen with the test labels (an
+ * oracle, so optimistic).
  */
 public final class Evaluation {
 
@@ -50,12 +51,12 @@ public final class Evaluation {
         int[] labels = dataset.testLabels();
         Metrics.BestF1 best = Metrics.bestF1(scores, labels);
         Double calibrated = detector.calibratedThreshold();
-        double threshold = calibrated != null ? calibrated : best.threshold();
+        double hitRateThreshold = calibrated != null ? calibrated : best.threshold();
         Double hitRate = null;
         if (dataset.interpretation() != null && !dataset.interpretation().isEmpty()) {
             int[][] top = detector.topFeatures(dataset.test(), HIT_RATE_K);
             if (top != null) {
-                hitRate = EvalResult.orNull(Metrics.hitRate(dataset.interpretation(), scores, threshold, top));
+                hitRate = EvalResult.orNull(Metrics.hitRate(dataset.interpretation(), scores, hitRateThreshold, top));
             }
         }
         EvalResult result = new EvalResult(
@@ -65,7 +66,7 @@ public final class Evaluation {
                 EvalResult.orNull(Metrics.auprc(scores, labels)),
                 EvalResult.orNull(best.f1()),
                 EvalResult.orNull(best.threshold()),
-                EvalResult.orNull(Metrics.f1At(scores, labels, threshold)),
+                calibrated == null ? null : EvalResult.orNull(Metrics.f1At(scores, labels, calibrated)),
                 EvalResult.orNull(Metrics.bestPointAdjustedF1(scores, labels).f1()),
                 calibrated == null ? null : EvalResult.orNull(Metrics.fprAt(scores, labels, calibrated)),
                 hitRate,

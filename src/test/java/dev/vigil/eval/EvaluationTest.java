@@ -76,6 +76,15 @@ class EvaluationTest {
     }
 
     @Test
+    void shouldGiveNoThresholdMetricsToADetectorWithoutACalibratedThreshold() {
+        EvalDataset data = SyntheticData.dataset(3, 1000, 450, 50);
+        EvalResult r = Evaluation.evaluate(data, new PcaDetector());
+        assertThat(r.bestF1()).isNotNull();
+        assertThat(r.f1AtThreshold()).as("an F1 at a threshold picked with the test labels is not deployable").isNull();
+        assertThat(r.fprAtThreshold()).isNull();
+    }
+
+    @Test
     void shouldGiveTheSameNumbersForTheSameSeed() {
         EvalDataset a = SyntheticData.dataset(3, 1000, 450, 50);
         EvalDataset b = SyntheticData.dataset(3, 1000, 450, 50);

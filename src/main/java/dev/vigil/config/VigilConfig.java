@@ -61,6 +61,11 @@ public final class VigilConfig extends AbstractConfig {
     public static final String MIN_CONTRIBUTING_FEATURES = "vigil.alert.min.contributing.features";
     public static final String COOLDOWN_MS = "vigil.alert.cooldown.ms";
     public static final String TOP_FEATURES = "vigil.alert.top.features";
+    public static final String DRIFT_ENABLED = "vigil.alert.drift.enabled";
+    public static final String DRIFT_WEIGHT = "vigil.alert.drift.weight";
+    public static final String DRIFT_MAX_GROWTH = "vigil.alert.drift.max.growth";
+    public static final String DRIFT_UPDATE_RECORDS = "vigil.alert.drift.update.records";
+    public static final String DRIFT_INTERVAL_MS = "vigil.alert.drift.interval.ms";
 
     // Model and training
     public static final String MODEL_FILE = "vigil.model.file";
@@ -137,6 +142,19 @@ public final class VigilConfig extends AbstractConfig {
                     "Anomalies of one entity closer than this in event time belong to one incident and page once.")
             .define(TOP_FEATURES, Type.INT, 3, Range.between(1, 50), Importance.LOW,
                     "Number of contributing features named in an alert.")
+            .define(DRIFT_ENABLED, Type.BOOLEAN, false, Importance.LOW,
+                    "Follow slow drift of the normal score distribution (DSPOT-style): the training window's task shifts the "
+                    + "calibration by the smoothed move of the median normal score and publishes it as a new model version.")
+            .define(DRIFT_WEIGHT, Type.DOUBLE, 0.1, Range.between(1e-6, 1.0), Importance.LOW,
+                    "Weight of each drift update in the smoothed shift.")
+            .define(DRIFT_MAX_GROWTH, Type.DOUBLE, 0.5, Range.atLeast(0.0), Importance.LOW,
+                    "Bound on the drift, as a fraction of the fitted distance from the median score to the threshold: "
+                    + "anomalies creeping upward cannot raise the threshold further.")
+            .define(DRIFT_UPDATE_RECORDS, Type.INT, 2_000, Range.between(100, 1_000_000), Importance.LOW,
+                    "A drift update uses the scores of the last this many sampled records judged normal by the current model.")
+            .define(DRIFT_INTERVAL_MS, Type.LONG, 600_000L, Range.atLeast(1_000), Importance.LOW,
+                    "Time between drift updates (wall clock). Each update is a model version and counts against "
+                    + MODEL_KEEP_VERSIONS + ".")
             .define(MODEL_FILE, Type.STRING, null, Importance.MEDIUM,
                     "A model bundle trained offline (vigil train) to start with, skipping cold start.")
             .define(MODEL_KEEP_VERSIONS, Type.INT, 5, Range.atLeast(1), Importance.LOW,

@@ -196,14 +196,18 @@ public final class VigilTopology {
                 Duration.ofMillis(config.getLong(VigilConfig.TRAIN_SHIFT_MIN_DURATION)),
                 config.getDouble(VigilConfig.TRAIN_SHIFT_ADMIT_SHARE),
                 config.getInt(VigilConfig.MODEL_KEEP_VERSIONS),
-                config.getInt(VigilConfig.MODEL_MAX_BYTES));
+                config.getInt(VigilConfig.MODEL_MAX_BYTES),
+                config.getInt(VigilConfig.DRIFT_UPDATE_RECORDS),
+                Duration.ofMillis(config.getLong(VigilConfig.DRIFT_INTERVAL_MS)));
+        CalibrationSettings calibration = CalibrationSettings.defaults().withTargetFpr(config.getDouble(VigilConfig.TARGET_FPR));
+        if (config.getBoolean(VigilConfig.DRIFT_ENABLED)) {
+            calibration = calibration.withDrift(config.getDouble(VigilConfig.DRIFT_WEIGHT), config.getDouble(VigilConfig.DRIFT_MAX_GROWTH));
+        }
         VaeConfig vae = VaeConfig.defaults(spec)
                 .withEpochs(config.getInt(VigilConfig.TRAIN_EPOCHS))
                 .withSeed(config.getLong(VigilConfig.TRAIN_SEED))
                 .withThreads(config.getInt(VigilConfig.TRAIN_THREADS));
-        Retrainer retrainer = new Retrainer(spec, vae,
-                CalibrationSettings.defaults().withTargetFpr(config.getDouble(VigilConfig.TARGET_FPR)),
-                alertPolicy(config), config.getDouble(VigilConfig.TRAIN_GATE_TOLERANCE),
+        Retrainer retrainer = new Retrainer(spec, vae, calibration, alertPolicy(config), config.getDouble(VigilConfig.TRAIN_GATE_TOLERANCE),
                 config.getDouble(VigilConfig.TRAIN_GATE_MAX_ALERT_RATE));
         topology.addProcessor(Names.WINDOW, () -> new WindowProcessor(Names.WINDOW_STORE, Names.WINDOW_META_STORE, settings,
                 retrainer, models::currentBundle, Names.MODELS_SINK, listener), Names.TRAINING_SOURCE);

@@ -1,5 +1,6 @@
 package dev.vigil.train;
 
+import dev.vigil.calibration.Calibration;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.TrainingSample;
 import java.time.Duration;
@@ -67,7 +68,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     /** Settings of the window and its schedule. */
     public record Settings(int windowRecords, long windowMs, int minRecords, int retrainRecords, Duration retrainInterval,
                            double admitMinPValue, double shiftAlertRate, Duration shiftMinDuration, double shiftAdmitShare,
-                           int keepVersions, int maxBundleBytes) {
+                           int keepVersions, int maxBundleBytes, int driftUpdateRecords,
+                           Duration driftInterval) {
     }
 
     // Keys of the meta store.
@@ -105,6 +107,11 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private int quantileAt = -1;
     private double quantile;
     private long latestEventTime = Long.MIN_VALUE;
+    /** The latest scores of sampled normal records (a ring), all scored by model {@link #driftVersion}. */
+    private double[] driftScores;
+    private long driftCount;
+    private long driftVersion = -1;
+    private long lastDriftMs;
 
     public WindowProcessor(String windowStoreName, String metaStoreName, Settings settings, Retrainer retrainer,
                            Supplier<ModelBundle> currentModel, String modelsChild, Listener listener) {
@@ -124,6 +131,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         this.meta = context.getStateStore(metaStoreName);
         this.shiftDetector = new ShiftDetector(settings.shiftAlertRate(), settings.shiftMinDuration(),
                 Math.max(5, (int) (settings.minRecords() / 1000)));
+        this.driftScores = new double[settings.driftUpdateRecords()];
         this.trainer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "vigil-trainer");
             t.setDaemon(true);
@@ -161,6 +169,9 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                 listener.shiftDetected();
             }
             recentScores[recentCount++ % RECENT_SCORES] = sample.score();
+            if (!sample.anomaly() && !shifting) {
+                collectForDrift(sample.score());
+            }
             if (shifting && shiftDetector.settled()) {
                 shifting = false;
                 if (promotedSinceShift) {
@@ -243,6 +254,9 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         if (get(LAST_TRAINING_MS) == 0) {
             meta.put(LAST_TRAINING_MS, now); // the interval counts from when this window started
         }
+        if (lastDriftMs == 0) {
+            lastDriftMs = now;
+        }
         evictByTime();
         listener.windowSize(size());
         if (training != null) {
@@ -250,6 +264,9 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                 finish(now);
             }
             return;
+        }
+        if (driftCount >= driftScores.length && now - lastDriftMs >= settings.driftInterval().toMillis()) {
+            followDrift(now);
         }
         long admitted = get(ADMITTED_SINCE_TRAINING);
         boolean hasModel = currentModel.get() != null || get(LAST_VERSION) > 0;
@@ -311,13 +328,29 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     }
 
     private Retrainer.Outcome publish(Retrainer.Outcome outcome, long now) {
+        String tooLarge = forward(outcome.bundle(), now);
+        if (tooLarge != null) {
+            return new Retrainer.Outcome(Retrainer.Result.FAILED, null, tooLarge,
+                    outcome.seconds(), outcome.trainLoss(), outcome.validationLoss());
+        }
+        if (trainingAfterShift) {
+            shiftAdmitted = 0; // the next round ranks against this model
+            promotedSinceShift = true;
+        }
+        return outcome;
+    }
+
+    /**
+     * Forwards {@code bundle} to the models topic as the next version and tombstones the oldest
+     * beyond {@code keepVersions}; returns why it did not, or null.
+     */
+    private String forward(ModelBundle bundle, long now) {
         ModelBundle current = currentModel.get();
         long version = Math.max(get(LAST_VERSION), current == null ? 0 : current.version()) + 1;
-        byte[] bytes = outcome.bundle().withVersion(version).toBytes();
+        byte[] bytes = bundle.withVersion(version).toBytes();
         if (bytes.length > settings.maxBundleBytes()) {
-            return new Retrainer.Outcome(Retrainer.Result.FAILED, null, "the model bundle has " + bytes.length
-                    + " bytes, more than vigil.model.max.bytes = " + settings.maxBundleBytes() + "; it was not published",
-                    outcome.seconds(), outcome.trainLoss(), outcome.validationLoss());
+            return "the model bundle has " + bytes.length + " bytes, more than vigil.model.max.bytes = "
+                    + settings.maxBundleBytes() + "; it was not published";
         }
         context.forward(new Record<>(version, bytes, now), modelsChild);
         long expired = version - settings.keepVersions();
@@ -325,11 +358,47 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             context.forward(new Record<>(expired, (byte[]) null, now), modelsChild);
         }
         meta.put(LAST_VERSION, version);
-        if (trainingAfterShift) {
-            shiftAdmitted = 0; // the next round ranks against this model
-            promotedSinceShift = true;
+        return null;
+    }
+
+    /** Keeps the score for the next drift update; starts over when another model began scoring. */
+    private void collectForDrift(double score) {
+        ModelBundle current = currentModel.get();
+        if (current == null) {
+            return;
         }
-        return outcome;
+        if (current.version() != driftVersion) {
+            driftVersion = current.version();
+            driftCount = 0;
+        }
+        driftScores[(int) (driftCount++ % driftScores.length)] = score;
+    }
+
+    /**
+     * A drift update (DSPOT-style, see {@link Calibration#updated}): the current model with its
+     * calibration shifted towards the recent normal scores, published as the next version. Only for
+     * models calibrated with drift on, and only when no training is running (its candidate would
+     * not carry the update).
+     */
+    private void followDrift(long now) {
+        lastDriftMs = now;
+        ModelBundle current = currentModel.get();
+        if (current == null || current.version() != driftVersion || current.calibration().length == 0) {
+            return;
+        }
+        Calibration calibration = Calibration.fromBytes(current.calibration());
+        if (!calibration.settings().driftEnabled()) {
+            return;
+        }
+        Calibration updated = calibration.updated(driftScores.clone());
+        driftCount = 0; // the next update waits for scores of the model published now
+        String tooLarge = forward(current.withCalibration(updated.toBytes()), now);
+        if (tooLarge != null) {
+            LOG.error("Drift update not published: {}", tooLarge);
+            return;
+        }
+        LOG.info("Drift: calibration v{} of model v{} moves the threshold from {} to {} nats; published as model v{}",
+                updated.version(), current.version(), calibration.threshold(), updated.threshold(), get(LAST_VERSION));
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.calibration.Calibration;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
@@ -162,5 +163,35 @@ class RetrainingTopologyTest {
         }
         assertThat(readScores()).as("models retrained after the burst still flag it")
                 .allSatisfy(s -> assertThat(s.get("outcome").asText()).isEqualTo("anomaly"));
+    }
+
+    @Test
+    void shouldPublishADriftedCalibrationOfTheSameWeightsAsTheNextVersionWhenDriftIsOn() throws Exception {
+        start(Map.of(VigilConfig.DRIFT_ENABLED, "true", VigilConfig.DRIFT_WEIGHT, "1.0",
+                VigilConfig.DRIFT_UPDATE_RECORDS, "300", VigilConfig.DRIFT_INTERVAL_MS, "3000"));
+        sendNormal(1000);
+        tickUntil("v1", () -> models.currentVersion() == 1);
+        ModelBundle first = ModelBundle.fromBytes(published.readRecordsToList().get(0).value(), SPEC);
+        Calibration before = Calibration.fromBytes(first.calibration());
+        assertThat(before.settings().driftEnabled()).isTrue();
+
+        // Still normal, but every score a little higher: c's noise grows.
+        for (int i = 0; i < 400; i++) {
+            double a = random.nextGaussian();
+            send(a, 2 * a + 0.1 * random.nextGaussian(), 1.4 * random.nextGaussian());
+        }
+        tickUntil("the drift update", () -> models.currentVersion() == 2);
+
+        ModelBundle second = ModelBundle.fromBytes(published.readRecordsToList().get(0).value(), SPEC);
+        Calibration after = Calibration.fromBytes(second.calibration());
+        assertThat(after.version()).isEqualTo(before.version() + 1);
+        assertThat(after.threshold()).as("the threshold followed the scores up").isGreaterThan(before.threshold());
+        assertThat(second.weights().keySet()).isEqualTo(first.weights().keySet());
+        second.weights().forEach((name, w) -> assertThat(w.values()).as(name).isEqualTo(first.weights().get(name).values()));
+        sendNormal(10);
+        assertThat(readScores()).last().satisfies(s -> {
+            assertThat(s.get("model_version").asLong()).isEqualTo(2);
+            assertThat(s.get("calibration_version").asLong()).isEqualTo(after.version());
+        });
     }
 }

@@ -44,9 +44,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What the integration tests share: a fresh set of Vigil topics, a Vigil configuration on the
  * test broker, a model trained on generated normal traffic, producing inputs while remembering
- * their offsets, and {@link Outputs}, which reads back every output per input offset.
+ * their offsets, and {@link Outputs}, which reads back every output per input offset. Public for
+ * the ITs of other packages that start a service on the test broker ({@link Topics}, {@link #config}).
  */
-final class Pipeline {
+public final class Pipeline {
 
     static final FeatureSpec SPEC = TrafficGenerator.spec();
     /** Normal records a test model is trained (and calibrated) on, as many as the demo's warm-up. */
@@ -58,15 +59,15 @@ final class Pipeline {
     }
 
     /** The four topics of one Vigil instance, with names no other test uses. */
-    record Topics(String input, String scores, String alerts, String deadLetters) {
-        static Topics create(int partitions) {
+    public record Topics(String input, String scores, String alerts, String deadLetters) {
+        public static Topics create(int partitions) {
             return new Topics(KafkaBroker.createTopic("in", partitions), KafkaBroker.createTopic("scores", partitions),
                     KafkaBroker.createTopic("alerts", partitions), KafkaBroker.createTopic("dead", partitions));
         }
     }
 
     /** Vigil's configuration on the test broker: own topics, application id and state dir; HTTP on a free port. */
-    static Map<String, String> config(Topics topics, Path stateDir, String guarantee) {
+    public static Map<String, String> config(Topics topics, Path stateDir, String guarantee) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("kafka.bootstrap.servers", KafkaBroker.bootstrapServers());
         c.put("kafka.application.id", KafkaBroker.uniqueName("vigil-it"));

@@ -216,7 +216,7 @@ class VigilMetricsTest {
     }
 
     /** A Kafka metric with a fixed value, as {@code KafkaStreams.metrics()} would hold it. */
-    static void put(Map<MetricName, Metric> into, String group, String name, double value, String... tags) {
+    private static void put(Map<MetricName, Metric> into, String group, String name, double value, String... tags) {
         Map<String, String> tagMap = new HashMap<>();
         for (int i = 0; i < tags.length; i += 2) {
             tagMap.put(tags[i], tags[i + 1]);

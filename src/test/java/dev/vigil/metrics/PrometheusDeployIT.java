@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * deploy/ against a real Prometheus (Debian's {@code prometheus} package; run
- * {@code .ci/install-prometheus.sh} first). A {@link VigilMetrics} fed by a synthetic traffic thread
+ * {@code .ci/install-deploy-tools.sh} first). A {@link VigilMetrics} fed by a synthetic traffic thread
  * is served by {@link HttpEndpoints}; a Prometheus server scrapes it every second with
  * deploy/prometheus/alerts.yml loaded; then every PromQL expression of the Grafana dashboard and of
  * the alert rules runs through Prometheus' HTTP API.
@@ -85,7 +85,7 @@ class PrometheusDeployIT {
         prometheusBinary = onPath("prometheus").orElse(null);
         promtoolBinary = onPath("promtool").orElse(null);
         if (prometheusBinary == null || promtoolBinary == null) {
-            fail("prometheus and promtool must be on the PATH for this test: run .ci/install-prometheus.sh "
+            fail("prometheus and promtool must be on the PATH for this test: run .ci/install-deploy-tools.sh "
                     + "(installs Debian's prometheus package) and run the test again");
         }
 
@@ -425,7 +425,7 @@ class PrometheusDeployIT {
         return process.exitValue();
     }
 
-    private static Optional<String> onPath(String binary) {
+    static Optional<String> onPath(String binary) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             Path candidate = Path.of(dir, binary);
             if (Files.isExecutable(candidate)) {

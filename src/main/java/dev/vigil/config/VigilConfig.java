@@ -7,14 +7,19 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.LambdaValidator;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
@@ -96,30 +101,47 @@ public final class VigilConfig extends AbstractConfig {
     public static final String UNKNOWN_CATEGORY_DEAD_LETTER = "dead_letter";
     public static final String UNKNOWN_CATEGORY_MISSING = "missing";
 
+    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    private static final String TOPIC_RULE = "1 to 249 of a-z A-Z 0-9 . _ - (not . or ..)";
+    private static final ConfigDef.Validator TOPIC_NAME = LambdaValidator.with((name, value) -> {
+        if (!isLegalTopic((String) value)) {
+            throw new ConfigException(name, value, "not a Kafka topic name: " + TOPIC_RULE);
+        }
+    }, () -> "a Kafka topic name: " + TOPIC_RULE);
+    private static final ConfigDef.Validator TOPIC_NAMES = LambdaValidator.with(VigilConfig::ensureTopicNames,
+            () -> "distinct Kafka topic names (at least one), each " + TOPIC_RULE);
+    /** Unset (null) is fine; empty is not: Path.of("") would name the working directory. */
+    private static final ConfigDef.Validator OPTIONAL_PATH = LambdaValidator.with((name, value) -> {
+        if (value != null && ((String) value).isBlank()) {
+            throw new ConfigException(name, value, "must be a file path, or unset");
+        }
+    }, () -> "a file path, or unset");
+    private static final ConfigDef.Validator TRUE_OR_FALSE = typeOnly("true or false");
+
     public static final ConfigDef DEFINITION = new ConfigDef()
-            .define(INPUT_TOPICS, Type.LIST, List.of("vigil-input"), Importance.HIGH,
+            .define(INPUT_TOPICS, Type.LIST, List.of("vigil-input"), TOPIC_NAMES, Importance.HIGH,
                     "Topics to score, comma separated. Ignored when " + INPUT_PATTERN + " is set.")
             .define(INPUT_PATTERN, Type.STRING, null, new RegexValidator(), Importance.MEDIUM,
                     "A Java regular expression: score every topic whose name matches it (instead of " + INPUT_TOPICS + ").")
-            .define(SCORES_TOPIC, Type.STRING, "vigil-scores", new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(SCORES_TOPIC, Type.STRING, "vigil-scores", TOPIC_NAME, Importance.HIGH,
                     "Topic that receives one score record for every input record.")
-            .define(SCORES_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(SCORES_ENABLED, Type.BOOLEAN, true, TRUE_OR_FALSE, Importance.MEDIUM,
                     "Whether to write the scores topic. Alerts and dead letters are written either way.")
-            .define(ALERTS_TOPIC, Type.STRING, "vigil-alerts", new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(ALERTS_TOPIC, Type.STRING, "vigil-alerts", TOPIC_NAME, Importance.HIGH,
                     "Topic that receives one alert per incident, keyed by entity.")
-            .define(DEAD_LETTER_TOPIC, Type.STRING, "vigil-dead-letters", new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(DEAD_LETTER_TOPIC, Type.STRING, "vigil-dead-letters", TOPIC_NAME, Importance.HIGH,
                     "Topic that receives every input record that cannot be scored, with its original bytes and vigil.error.* headers.")
-            .define(MODELS_TOPIC, Type.STRING, "vigil-models", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(MODELS_TOPIC, Type.STRING, "vigil-models", TOPIC_NAME, Importance.MEDIUM,
                     "Compacted topic of model bundles keyed by version; the newest version is the current model.")
-            .define(TRAINING_TOPIC, Type.STRING, "vigil-training-sample", new ConfigDef.NonEmptyString(), Importance.LOW,
+            .define(TRAINING_TOPIC, Type.STRING, "vigil-training-sample", TOPIC_NAME, Importance.LOW,
                     "Single-partition topic of records sampled for the rolling training window.")
-            .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(TOPICS_CREATE, Type.BOOLEAN, true, TRUE_OR_FALSE, Importance.MEDIUM,
                     "Create missing topics at start through the Admin client (the models topic compacted).")
             .define(TOPICS_PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.LOW,
                     "Partitions of topics Vigil creates (input, scores, alerts, dead letters).")
             .define(TOPICS_REPLICATION, Type.SHORT, (short) 1, Range.atLeast(1), Importance.LOW,
                     "Replication factor of topics Vigil creates.")
-            .define(FEATURE_SPEC, Type.STRING, null, Importance.HIGH,
+            .define(FEATURE_SPEC, Type.STRING, null, OPTIONAL_PATH, Importance.HIGH,
                     "Path of the feature spec (JSON): entity key, timestamp and feature fields. Required by `vigil run`.")
             .define(MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(64, 64 << 20), Importance.LOW,
                     "Input values larger than this many bytes are dead-lettered.")
@@ -142,7 +164,7 @@ public final class VigilConfig extends AbstractConfig {
                     "Anomalies of one entity closer than this in event time belong to one incident and page once.")
             .define(TOP_FEATURES, Type.INT, 3, Range.between(1, 50), Importance.LOW,
                     "Number of contributing features named in an alert.")
-            .define(DRIFT_ENABLED, Type.BOOLEAN, false, Importance.LOW,
+            .define(DRIFT_ENABLED, Type.BOOLEAN, false, TRUE_OR_FALSE, Importance.LOW,
                     "Follow slow drift of the normal score distribution (DSPOT-style): the training window's task shifts the "
                     + "calibration by the smoothed move of the median normal score and publishes it as a new model version.")
             .define(DRIFT_WEIGHT, Type.DOUBLE, 0.1, Range.between(1e-6, 1.0), Importance.LOW,
@@ -155,14 +177,14 @@ public final class VigilConfig extends AbstractConfig {
             .define(DRIFT_INTERVAL_MS, Type.LONG, 600_000L, Range.atLeast(1_000), Importance.LOW,
                     "Time between drift updates (wall clock). Each update is a model version and counts against "
                     + MODEL_KEEP_VERSIONS + ".")
-            .define(MODEL_FILE, Type.STRING, null, Importance.MEDIUM,
+            .define(MODEL_FILE, Type.STRING, null, OPTIONAL_PATH, Importance.MEDIUM,
                     "A model bundle trained offline (vigil train) to start with, skipping cold start.")
             .define(MODEL_KEEP_VERSIONS, Type.INT, 5, Range.atLeast(1), Importance.LOW,
                     "Model versions kept on the models topic; older ones are tombstoned.")
             .define(MODEL_MAX_BYTES, Type.INT, 1_000_000, Range.between(10_000, 100_000_000), Importance.LOW,
                     "Largest model bundle that may be published; a larger one fails the training run loudly "
                             + "(raise the producer's max.request.size and the models topic's max.message.bytes with it).")
-            .define(TRAIN_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(TRAIN_ENABLED, Type.BOOLEAN, true, TRUE_OR_FALSE, Importance.MEDIUM,
                     "Sample normal traffic into the rolling window and retrain. When false, models come only from "
                             + "`vigil model publish` or " + MODEL_FILE + ".")
             .define(TRAIN_SAMPLE_RATE, Type.DOUBLE, 0.25, Range.between(0.0001, 1.0), Importance.MEDIUM,
@@ -193,7 +215,7 @@ public final class VigilConfig extends AbstractConfig {
                     "TensorFlow threads used by training, which runs off the stream thread.")
             .define(TRAIN_EPOCHS, Type.INT, 100, Range.between(1, 10_000), Importance.LOW,
                     "Maximum training epochs (early stopping may end sooner).")
-            .define(TRAIN_SEED, Type.LONG, 42L, Importance.LOW,
+            .define(TRAIN_SEED, Type.LONG, 42L, typeOnly("any long"), Importance.LOW,
                     "Seed of training and of the model's fixed scoring noise.")
             .define(STATE_DIR, Type.STRING, "vigil-data", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Directory of Kafka Streams state (buffers, windows). Kept across restarts; never wiped on start.")
@@ -297,6 +319,37 @@ public final class VigilConfig extends AbstractConfig {
         return md.toString();
     }
 
+    /** The broker's rule for topic names, checked before Kafka sees them. */
+    private static boolean isLegalTopic(String topic) {
+        return LEGAL_TOPIC.matcher(topic).matches() && !topic.equals(".") && !topic.equals("..");
+    }
+
+    private static void ensureTopicNames(String name, Object value) {
+        @SuppressWarnings("unchecked")
+        List<String> topics = (List<String>) value;
+        if (topics.isEmpty()) {
+            throw new ConfigException(name, value, "needs at least one topic (leave it unset when using " + INPUT_PATTERN + ")");
+        }
+        Set<String> seen = new HashSet<>();
+        for (String topic : topics) {
+            if (!isLegalTopic(topic)) {
+                throw new ConfigException(name, value, "'" + topic + "' is not a Kafka topic name: " + TOPIC_RULE);
+            }
+            // Kafka Streams refuses a source that names one topic twice, with a less helpful message.
+            if (!seen.add(topic)) {
+                throw new ConfigException(name, value, "names '" + topic + "' more than once");
+            }
+        }
+    }
+
+    /**
+     * For keys where the type is the whole rule: ConfigDef already rejects a value that does not
+     * parse as the type, naming the key and the value. This only states what is allowed.
+     */
+    private static ConfigDef.Validator typeOnly(String allowed) {
+        return LambdaValidator.with((name, value) -> { }, () -> allowed);
+    }
+
     /** Validates that a string is a Java regular expression. */
     private static final class RegexValidator implements ConfigDef.Validator {
         @Override
@@ -305,8 +358,8 @@ public final class VigilConfig extends AbstractConfig {
                 return;
             }
             try {
-                java.util.regex.Pattern.compile((String) value);
-            } catch (java.util.regex.PatternSyntaxException e) {
+                Pattern.compile((String) value);
+            } catch (PatternSyntaxException e) {
                 throw new ConfigException(name, value, "not a valid regular expression: " + e.getDescription());
             }
         }

@@ -10,6 +10,8 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class VigilConfigTest {
 
@@ -60,5 +62,58 @@ class VigilConfigTest {
     void shouldRejectAnInvalidPattern() {
         assertThatThrownBy(() -> VigilConfig.of(Map.of(VigilConfig.INPUT_PATTERN, "metrics-(")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(VigilConfig.INPUT_PATTERN);
+    }
+
+    @Test
+    void shouldGiveEveryKeyAValidatorSoTheTableSaysWhatIsAllowed() {
+        assertThat(VigilConfig.DEFINITION.configKeys().values())
+                .filteredOn(key -> key.validator == null)
+                .extracting(key -> key.name)
+                .isEmpty();
+    }
+
+    // Columns: key; value as given; value as the message shows it (lists parsed); what is allowed.
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+            "vigil.input.topics;      '';          [];             needs at least one topic",
+            "vigil.input.topics;      in,,out;     [in, , out];    '' is not a Kafka topic name: 1 to 249 of",
+            "vigil.input.topics;      in,my topic; [in, my topic]; 'my topic' is not a Kafka topic name",
+            "vigil.input.topics;      ..;          [..];           '..' is not a Kafka topic name",
+            "vigil.input.topics;      in,in;       [in, in];       names 'in' more than once",
+            "vigil.scores.topic;      scores/v2;   scores/v2;      not a Kafka topic name",
+            "vigil.dead.letter.topic; .;           .;              not a Kafka topic name",
+            "vigil.feature.spec;      ' ';         '';             must be a file path, or unset",
+            "vigil.model.file;        '';          '';             must be a file path, or unset",
+            "vigil.train.seed;        0x2a;        0x2a;           Not a number of type LONG",
+            "vigil.train.enabled;     yes;         yes;            Expected value to be either true or false",
+    })
+    void shouldRejectABadValueNamingTheKeyTheValueAndWhatIsAllowed(String key, String value, String shown, String allowed) {
+        assertThatThrownBy(() -> VigilConfig.of(Map.of(key, value)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Invalid value " + shown + " for configuration " + key + ": ")
+                .hasMessageContaining(allowed);
+    }
+
+    @Test
+    void shouldRejectATopicNameLongerThanKafkaAllows() {
+        String tooLong = "t".repeat(250);
+
+        assertThatThrownBy(() -> VigilConfig.of(Map.of(VigilConfig.ALERTS_TOPIC, tooLong)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Invalid value " + tooLong + " for configuration " + VigilConfig.ALERTS_TOPIC);
+        assertThat(VigilConfig.of(Map.of(VigilConfig.ALERTS_TOPIC, "t".repeat(249))).getString(VigilConfig.ALERTS_TOPIC))
+                .hasSize(249);
+    }
+
+    @Test
+    void shouldAcceptLegalTopicNamesUnsetPathsAndAnyLongSeed() {
+        VigilConfig config = VigilConfig.of(Map.of(
+                VigilConfig.INPUT_TOPICS, "payments.v1, logins_eu-2",
+                VigilConfig.TRAIN_SEED, String.valueOf(Long.MIN_VALUE)));
+
+        assertThat(config.inputTopics()).containsExactly("payments.v1", "logins_eu-2");
+        assertThat(config.getLong(VigilConfig.TRAIN_SEED)).isEqualTo(Long.MIN_VALUE);
+        assertThat(config.getString(VigilConfig.FEATURE_SPEC)).isNull();
+        assertThat(config.getString(VigilConfig.MODEL_FILE)).isNull();
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
 
 /** The parts of deploy/ that need no Prometheus to check (PrometheusDeployIT does the rest). */
@@ -60,6 +61,14 @@ class DeployFilesTest {
         assertThat(missing).isEmpty();
         assertThat(Files.exists(DEPLOY.resolve("compose").resolve(compose.at("/services/vigil/build/context").asText())
                 .resolve("Dockerfile"))).isTrue();
+    }
+
+    @Test
+    void shouldRunTheKafkaVersionVigilIsBuiltAgainstInTheComposeStack() throws IOException {
+        JsonNode compose = yaml.readTree(DEPLOY.resolve("compose/docker-compose.yml").toFile());
+
+        // AppInfoParser reports the kafka-clients jar on the classpath, i.e. the pom's kafka.version.
+        assertThat(compose.at("/services/kafka/image").asText()).isEqualTo("apache/kafka:" + AppInfoParser.getVersion());
     }
 
     @Test

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * deploy/ against a real Prometheus (Debian's {@code prometheus} package; run
- * {@code .ci/install-prometheus.sh} first) scraping a real, running Vigil.
+ * {@code .ci/install-deploy-tools.sh} first) scraping a real, running Vigil.
  *
  * <p>A {@link VigilService} runs on the embedded test broker ({@link KafkaBroker}) from cold start,
  * while generated traffic ({@link TrafficGenerator}: 2% injected anomalies, 1% malformed records)
@@ -114,7 +114,7 @@ class PrometheusDeployIT {
         prometheusBinary = onPath("prometheus").orElse(null);
         promtoolBinary = onPath("promtool").orElse(null);
         if (prometheusBinary == null || promtoolBinary == null) {
-            fail("prometheus and promtool must be on the PATH for this test: run .ci/install-prometheus.sh "
+            fail("prometheus and promtool must be on the PATH for this test: run .ci/install-deploy-tools.sh "
                     + "(installs Debian's prometheus package) and run the test again");
         }
 
@@ -431,7 +431,7 @@ class PrometheusDeployIT {
         return process.exitValue();
     }
 
-    private static Optional<String> onPath(String binary) {
+    static Optional<String> onPath(String binary) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             Path candidate = Path.of(dir, binary);
             if (Files.isExecutable(candidate)) {

@@ -1,6 +1,7 @@
 package dev.vigil.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -212,6 +213,11 @@ class VigilTopologyTest {
             "missing_field   | {\"host\":\"a\",\"ts\":1,\"region\":\"eu\",\"up\":true} | 'cpu' is missing",
             "wrong_type      | {\"host\":\"a\",\"ts\":1,\"cpu\":\"high\",\"region\":\"eu\",\"up\":true} | 'cpu' must be a number",
             "non_finite      | {\"host\":\"a\",\"ts\":1,\"cpu\":NaN,\"region\":\"eu\",\"up\":true} | only finite numbers",
+            // Python's json.dumps writes float('inf') as these literals.
+            "non_finite      | {\"host\":\"a\",\"ts\":1,\"cpu\":Infinity,\"region\":\"eu\",\"up\":true} | 'cpu' is Infinity; only finite",
+            "non_finite      | {\"host\":\"a\",\"ts\":1,\"cpu\":-Infinity,\"region\":\"eu\",\"up\":true} | 'cpu' is -Infinity; only finite",
+            // A valid JSON number beyond the double range parses to Infinity.
+            "non_finite      | {\"host\":\"a\",\"ts\":1,\"cpu\":1e400,\"region\":\"eu\",\"up\":true} | 'cpu' is Infinity; only finite",
             "unknown_category| {\"host\":\"a\",\"ts\":1,\"cpu\":1,\"region\":\"mars\",\"up\":true} | unknown category 'mars'",
             "bad_timestamp   | {\"host\":\"a\",\"ts\":\"yesterday\",\"cpu\":1,\"region\":\"eu\",\"up\":true} | timestamp field 'ts'",
             "wrong_type      | {\"host\":\"a\",\"ts\":1,\"cpu\":1,\"region\":\"eu\",\"up\":\"yes\"} | must be true or false",
@@ -235,9 +241,12 @@ class VigilTopologyTest {
     @Test
     void shouldDeadLetterValuesLargerThanTheMaximum() {
         start(Map.of(VigilConfig.MAX_RECORD_BYTES, "100"));
-        send("{\"host\":\"a\",\"pad\":\"" + "x".repeat(200) + "\"}");
+        String value = "{\"host\":\"a\",\"pad\":\"" + "x".repeat(200) + "\"}";
+        send(value);
         TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
         assertThat(header(dead, DeadLetters.ERROR_CLASS)).isEqualTo("too_large");
+        assertThat(header(dead, DeadLetters.ERROR_REASON))
+                .isEqualTo("the value has " + value.length() + " bytes, more than the maximum 100");
     }
 
     @Test
@@ -246,8 +255,31 @@ class VigilTopologyTest {
         start(Map.of(VigilConfig.BATCH_MAX_RECORDS, "1"));
         input.pipeInput(new TestRecord<>(null, new byte[0]));
         send(record("a", 1, 1));
-        assertThat(header(deadLetters.readRecord(), DeadLetters.ERROR_CLASS)).isEqualTo("empty_value");
+        TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+        assertThat(header(dead, DeadLetters.ERROR_CLASS)).isEqualTo("empty_value");
+        assertThat(header(dead, DeadLetters.ERROR_REASON)).isEqualTo("the value is empty");
         assertThat(read(scores)).extracting(s -> s.get("offset").asLong()).containsExactly(1L);
+    }
+
+    @Test
+    void shouldScoreEveryTopicMatchingTheInputPatternAndNoOther() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of(VigilConfig.INPUT_PATTERN, "metrics-.*", VigilConfig.BATCH_MAX_RECORDS, "1"));
+        ByteArraySerializer ser = new ByteArraySerializer();
+        TestInputTopic<byte[], byte[]> eu = driver.createInputTopic("metrics-eu", ser, ser);
+        TestInputTopic<byte[], byte[]> us = driver.createInputTopic("metrics-us", ser, ser);
+        TestInputTopic<byte[], byte[]> logs = driver.createInputTopic("logs", ser, ser);
+
+        eu.pipeInput(record("a", 1, 1).getBytes(StandardCharsets.UTF_8));
+        us.pipeInput(record("b", 2, 1).getBytes(StandardCharsets.UTF_8));
+        us.pipeInput(new byte[0]);
+
+        // (The driver numbers offsets across the whole pattern, not per topic: only the topics are compared.)
+        assertThat(read(scores)).extracting(s -> s.get("topic").asText()).containsExactly("metrics-eu", "metrics-us");
+        assertThat(header(deadLetters.readRecord(), DeadLetters.SOURCE_TOPIC)).isEqualTo("metrics-us");
+        // The driver refuses records for a topic no source subscribes to: the pattern does not take "logs".
+        assertThatThrownBy(() -> logs.pipeInput(record("c", 3, 1).getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logs");
     }
 
     @Test

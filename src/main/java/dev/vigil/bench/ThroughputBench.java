@@ -103,10 +103,18 @@ public final class ThroughputBench {
     public record Run(String name, long records, double seconds, double recordsPerSecond, double scoreShare) {
     }
 
+    /**
+     * What the micro-batch buffer's changelog took for one run: records (puts and tombstones that
+     * left the store's cache) and their key plus value bytes. With caching on, a record put and
+     * scored within one commit interval should cost at most a tombstone.
+     */
+    public record BufferCost(long changelogRecords, long changelogBytes) {
+    }
+
     /** Everything {@code vigil bench} reports. */
     public record Result(long records, String guarantee, Run passThrough, Run vigil, Run rcf, double latencyRate,
                          long latencySamples, long latencyMissing, double latencyP50Ms, double latencyP99Ms,
-                         double latencyMaxMs, StageProfile.Costs stages) {
+                         double latencyMaxMs, StageProfile.Costs stages, BufferCost bufferCost) {
 
         public double ratioVsPassThrough() {
             return vigil.recordsPerSecond() / passThrough.recordsPerSecond();
@@ -134,6 +142,8 @@ public final class ThroughputBench {
             m.put("guarantee", guarantee);
             m.put("vigil_score_share", round3(vigil.scoreShare()));
             m.put("rcf_score_share", round3(rcf.scoreShare()));
+            m.put("buffer_changelog_records_per_input", round3((double) bufferCost.changelogRecords() / records));
+            m.put("buffer_changelog_bytes_per_input", round3((double) bufferCost.changelogBytes() / records));
             m.putAll(stages.flat());
             return m;
         }
@@ -190,6 +200,7 @@ public final class ThroughputBench {
         }
         Run pass = passThrough(INPUT, options.records());
         Run vigil = vigil(INPUT, options.records(), spec, VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(base)));
+        BufferCost bufferCost = bufferCost("bench-vigil-" + runId + "-" + runs);
         Run rcf = vigil(INPUT, options.records(), spec,
                 RcfBatchScorer.train(spec, training, base.getDouble(VigilConfig.TARGET_FPR), options.seed()));
         Run rcfNamed = new Run("rcf", rcf.records(), rcf.seconds(), rcf.recordsPerSecond(), rcf.scoreShare());
@@ -202,7 +213,32 @@ public final class ThroughputBench {
                 base.getInt(VigilConfig.BATCH_MAX_RECORDS), options.seed());
         return new Result(options.records(), options.guarantee(), pass, vigil, rcfNamed, rate, latency.samples.size(),
                 latency.missing, latency.samples.percentileMs(0.5), latency.samples.percentileMs(0.99),
-                latency.samples.percentileMs(1.0), stages);
+                latency.samples.percentileMs(1.0), stages, bufferCost);
+    }
+
+    /** Reads the score buffer's changelog of the Kafka Streams application {@code applicationId} from start to end. */
+    private BufferCost bufferCost(String applicationId) {
+        String changelog = applicationId + "-" + VigilTopology.Names.SCORE_BUFFER_STORE + "-changelog";
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
+        long records = 0;
+        long bytes = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(changelog).stream()
+                    .map(info -> new TopicPartition(changelog, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    records++;
+                    bytes += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+                }
+            }
+        }
+        return new BufferCost(records, bytes);
     }
 
     private Run passThrough(String input, long expected) throws InterruptedException {

@@ -109,6 +109,8 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("  time in BatchScorer.score    %11.0f%% (Vigil)  %.0f%% (RCF)%n", 100 * r.vigil().scoreShare(), 100 * r.rcf().scoreShare());
         out.printf("  latency at %,.0f records/s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d records, %,d missing)%n",
                 r.latencyRate(), r.latencyP50Ms(), r.latencyP99Ms(), r.latencyMaxMs(), r.latencySamples(), r.latencyMissing());
+        out.printf("  score buffer changelog: %.3f records and %.1f bytes per input record%n",
+                (double) r.bufferCost().changelogRecords() / r.records(), (double) r.bufferCost().changelogBytes() / r.records());
         out.printf("  per-record CPU by stage, in isolation (us): parse %.2f, buffer encode %.2f, score %.2f, score JSON %.2f"
                         + " = %.2f; Vigil's run took %.2f us/record, pass-through %.2f%n",
                 r.stages().parseUs(), r.stages().bufferEncodeUs(), r.stages().scoreUs(), r.stages().scoreJsonUs(),

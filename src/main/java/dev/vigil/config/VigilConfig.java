@@ -90,6 +90,7 @@ public final class VigilConfig extends AbstractConfig {
     public static final String TRAIN_MIN_RECORDS = "vigil.train.min.records";
     public static final String TRAIN_WINDOW_RECORDS = "vigil.train.window.records";
     public static final String TRAIN_THREADS = "vigil.train.threads";
+    public static final String TRAIN_CPU_SHARE = "vigil.train.cpu.share";
     public static final String TRAIN_EPOCHS = "vigil.train.epochs";
     public static final String TRAIN_SEED = "vigil.train.seed";
 
@@ -213,6 +214,9 @@ public final class VigilConfig extends AbstractConfig {
                     "... and when it would flag at most this share of the window's most recent records.")
             .define(TRAIN_THREADS, Type.INT, 1, Range.between(1, 64), Importance.LOW,
                     "TensorFlow threads used by training, which runs off the stream thread.")
+            .define(TRAIN_CPU_SHARE, Type.DOUBLE, 0.5, Range.between(0.05, 1.0), Importance.LOW,
+                    "Share of its threads' time a retraining may use: it pauses after each step so that scoring keeps "
+                    + "the rest. Training takes about 1/share times as long. The first model trains at full speed.")
             .define(TRAIN_EPOCHS, Type.INT, 100, Range.between(1, 10_000), Importance.LOW,
                     "Maximum training epochs (early stopping may end sooner).")
             .define(TRAIN_SEED, Type.LONG, 42L, typeOnly("any long"), Importance.LOW,

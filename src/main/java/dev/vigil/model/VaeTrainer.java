@@ -208,7 +208,9 @@ public final class VaeTrainer {
                     int to = Math.min(n, from + batch);
                     Layout.Inputs b = gather(train, order, from, to);
                     float[] eps = gaussians(random, (to - from) * config.latentSize());
+                    long stepStart = System.nanoTime();
                     sum += step(b, eps, beta) * (to - from);
+                    listener.afterStep(System.nanoTime() - stepStart);
                 }
                 double trainLoss = sum / n;
                 double valLoss = val == null ? Double.NaN : evaluate(val, valNoise);

@@ -208,7 +208,7 @@ public final class VigilTopology {
                 .withSeed(config.getLong(VigilConfig.TRAIN_SEED))
                 .withThreads(config.getInt(VigilConfig.TRAIN_THREADS));
         Retrainer retrainer = new Retrainer(spec, vae, calibration, alertPolicy(config), config.getDouble(VigilConfig.TRAIN_GATE_TOLERANCE),
-                config.getDouble(VigilConfig.TRAIN_GATE_MAX_ALERT_RATE));
+                config.getDouble(VigilConfig.TRAIN_GATE_MAX_ALERT_RATE), config.getDouble(VigilConfig.TRAIN_CPU_SHARE));
         topology.addProcessor(Names.WINDOW, () -> new WindowProcessor(Names.WINDOW_STORE, Names.WINDOW_META_STORE, settings,
                 retrainer, models::currentBundle, Names.MODELS_SINK, listener), Names.TRAINING_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(

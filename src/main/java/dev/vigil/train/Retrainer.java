@@ -5,6 +5,7 @@ import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.ScoreBatch;
+import dev.vigil.model.TrainingListener;
 import dev.vigil.model.TrainingInfo;
 import dev.vigil.model.VaeConfig;
 import dev.vigil.model.VaeScorer;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * The candidate is promoted only when (1) its mean -ELBO on its held-out slice is at most
  * {@code tolerance} nats worse than the current model's on the same slice, and (2) it would flag
  * at most {@code maxAlertRate} of the window's most recent records. Runs off the stream thread;
- * never throws: a failure is an outcome, and the current model stays.
+ * never throws: a failure is an outcome, and the current model stays. A retraining uses at most
+ * {@code cpuShare} of one core ({@link CpuShare}), so scoring keeps most of a small machine; the
+ * first model trains at full speed, since there is no scoring to protect yet.
  *
  * <p>The first model (cold start) learns from records nobody has judged yet, anomalies included,
  * and a few far-out scores in its calibration slice can throw its tail fit far up. So it is
@@ -49,15 +52,17 @@ public final class Retrainer {
     private final AlertPolicy policy;
     private final double tolerance;
     private final double maxAlertRate;
+    private final double cpuShare;
 
     public Retrainer(FeatureSpec spec, VaeConfig vae, CalibrationSettings calibration, AlertPolicy policy,
-                     double tolerance, double maxAlertRate) {
+                     double tolerance, double maxAlertRate, double cpuShare) {
         this.spec = spec;
         this.vae = vae;
         this.calibration = calibration;
         this.policy = policy;
         this.tolerance = tolerance;
         this.maxAlertRate = maxAlertRate;
+        this.cpuShare = cpuShare;
     }
 
     /**
@@ -67,12 +72,13 @@ public final class Retrainer {
     public Outcome run(double[][] window, ModelBundle current) {
         long start = System.nanoTime();
         try {
-            ModelTrainer.Trained trained = ModelTrainer.train(spec, window, vae, calibration, (e, t, v, s) -> { });
+            TrainingListener pacing = current == null ? TrainingListener.NONE : new CpuShare(cpuShare);
+            ModelTrainer.Trained trained = ModelTrainer.train(spec, window, vae, calibration, pacing);
             if (current == null) {
                 double[][] kept = withoutClearAnomalies(trained.bundle(), window);
                 LOG.info("Cold start: the first fit finds {} of {} window records far beyond its threshold; training again without them",
                         window.length - kept.length, window.length);
-                trained = ModelTrainer.train(spec, kept, vae, calibration, (e, t, v, s) -> { });
+                trained = ModelTrainer.train(spec, kept, vae, calibration, TrainingListener.NONE);
                 window = kept;
             }
             ModelBundle candidate = trained.bundle();

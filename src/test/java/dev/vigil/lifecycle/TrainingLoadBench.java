@@ -54,13 +54,16 @@ public final class TrainingLoadBench {
                 CalibrationSettings.defaults(), (e, t, v, s) -> { }).bundle();
         Path modelFile = dir.resolve("model.vigil");
         current.save(modelFile);
+        // -Dbench.cpu.share=1.0 measures an unpaced retraining.
+        double cpuShare = Double.parseDouble(System.getProperty("bench.cpu.share",
+                Double.toString(VigilConfig.of(Map.of()).getDouble(VigilConfig.TRAIN_CPU_SHARE))));
         Retrainer retrainer = new Retrainer(SPEC, vae, CalibrationSettings.defaults(),
-                VigilTopology.alertPolicy(VigilConfig.of(Map.of())), 1.0, 0.05);
+                VigilTopology.alertPolicy(VigilConfig.of(Map.of())), 1.0, 0.05, cpuShare);
 
         long start = System.nanoTime();
         Retrainer.Outcome alone = retrainer.run(window, current);
-        System.err.printf("RETRAIN alone: %d x %d window in %.1f s (%s: %s)%n", WINDOW, MetricsGenerator.FEATURES,
-                (System.nanoTime() - start) / 1e9, alone.result(), alone.reason());
+        System.err.printf("RETRAIN alone (cpu share %.2f): %d x %d window in %.1f s (%s: %s)%n", cpuShare, WINDOW,
+                MetricsGenerator.FEATURES, (System.nanoTime() - start) / 1e9, alone.result(), alone.reason());
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start(null, 0, Map.of())) {
             String input = "bench-input";

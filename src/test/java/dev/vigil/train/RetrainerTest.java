@@ -30,7 +30,7 @@ class RetrainerTest {
     }
 
     private static Retrainer retrainer(VaeConfig vae, CalibrationSettings calibration, double tolerance, double maxAlertRate) {
-        return new Retrainer(SPEC, vae, calibration, calibration.alertPolicy(), tolerance, maxAlertRate);
+        return new Retrainer(SPEC, vae, calibration, calibration.alertPolicy(), tolerance, maxAlertRate, 1.0);
     }
 
     @Test

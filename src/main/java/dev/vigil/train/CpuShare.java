@@ -1,0 +1,55 @@
+package dev.vigil.train;
+
+import dev.vigil.model.TrainingListener;
+
+/**
+ * Keeps a training to a share of one core: after each optimizer step it pauses for as long as
+ * the step took times {@code (1 - share) / share}. On a small machine a retraining otherwise takes
+ * a whole core from the broker and the stream thread for its duration; at share 0.5 it takes
+ * half, and finishes in twice the time.
+ */
+final class CpuShare implements TrainingListener {
+
+    private static final long MIN_PAUSE_NANOS = 1_000_000;
+
+    /** Sleeps for the given nanoseconds. */
+    interface Pause {
+        void pause(long nanos) throws InterruptedException;
+    }
+
+    private final double share;
+    private final Pause pause;
+    private long owedNanos;
+
+    CpuShare(double share) {
+        this(share, nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000)));
+    }
+
+    CpuShare(double share, Pause pause) {
+        if (!(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("share must be in (0, 1], got " + share);
+        }
+        this.share = share;
+        this.pause = pause;
+    }
+
+    @Override
+    public void epoch(int epoch, double trainLoss, double validationLoss, double seconds) {
+    }
+
+    @Override
+    public void afterStep(long stepNanos) {
+        owedNanos += (long) (stepNanos * (1 - share) / share);
+        if (owedNanos < MIN_PAUSE_NANOS) {
+            return; // pause in slices of at least a millisecond: shorter sleeps cost more than they give
+        }
+        long nanos = owedNanos;
+        owedNanos = 0;
+        try {
+            pause.pause(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("training interrupted", e);
+        }
+    }
+}

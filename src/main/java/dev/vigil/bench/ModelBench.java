@@ -31,8 +31,13 @@ public final class ModelBench {
     public record Scoring(int batchSize, double vaeScorerRps, double batchScorerRps) {
     }
 
+    /**
+     * @param heapUsedMb  Java heap in use after a GC with the model loaded (TensorFlow's tensors live off it)
+     * @param residentMb  the process's resident memory (VmRSS), TensorFlow's native memory included; NaN where
+     *                    {@code /proc/self/status} does not exist
+     */
     public record Result(int features, int trainRecords, int epochs, double trainSeconds, double trainSamplesPerSecond,
-                         List<Scoring> scoring) {
+                         List<Scoring> scoring, double heapUsedMb, double residentMb) {
         public Map<String, Object> flat() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("features", features);
@@ -44,6 +49,8 @@ public final class ModelBench {
                 m.put("score_rps_batch_" + s.batchSize(), ThroughputBench.Result.round(s.batchScorerRps()));
                 m.put("tf_rps_batch_" + s.batchSize(), ThroughputBench.Result.round(s.vaeScorerRps()));
             }
+            m.put("heap_used_mb", ThroughputBench.Result.round(heapUsedMb));
+            m.put("resident_mb", ThroughputBench.Result.round(residentMb));
             return m;
         }
     }
@@ -63,6 +70,8 @@ public final class ModelBench {
         double samplesPerSecond = (double) info.records() * info.epochs() / info.seconds();
         double[][] data = new MetricsGenerator(seed + 1, 0.001).rows(8192);
         List<Scoring> scoring = new java.util.ArrayList<>();
+        double heapMb;
+        double residentMb;
         try (VaeScorer raw = VaeScorer.open(bundle); VaeBatchScorer full = VaeBatchScorer.open(bundle, (AlertPolicy) null)) {
             for (int size : batchSizes) {
                 double tf = rate(size, perSize, data, batch -> raw.score(batch).size());
@@ -79,8 +88,27 @@ public final class ModelBench {
                 status.printf("bench model: batch %4d: %,.0f records/s (TensorFlow call %,.0f)%n", size, decided, tf);
                 scoring.add(new Scoring(size, tf, decided));
             }
+            System.gc();
+            Runtime rt = Runtime.getRuntime();
+            heapMb = (rt.totalMemory() - rt.freeMemory()) / 1048576.0;
+            residentMb = residentMegabytes();
         }
-        return new Result(spec.size(), info.records(), info.epochs(), info.seconds(), samplesPerSecond, scoring);
+        return new Result(spec.size(), info.records(), info.epochs(), info.seconds(), samplesPerSecond, scoring,
+                heapMb, residentMb);
+    }
+
+    /** VmRSS of this process from /proc/self/status, in MiB; NaN where there is no such file. */
+    private static double residentMegabytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0; // the line says kB
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // not Linux, or an unexpected format: say so with NaN rather than a made-up number
+        }
+        return Double.NaN;
     }
 
     private interface BatchCall {

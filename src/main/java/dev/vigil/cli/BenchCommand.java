@@ -176,6 +176,8 @@ public final class BenchCommand implements Callable<Integer> {
                 for (ModelBench.Scoring s : r.scoring()) {
                     out.printf("  %8d %,16.0f %,22.0f%n", s.batchSize(), s.batchScorerRps(), s.vaeScorerRps());
                 }
+                out.printf("  memory with the model loaded: Java heap %.0f MiB, resident %.0f MiB (TensorFlow's native memory included)%n",
+                        r.heapUsedMb(), r.residentMb());
             }
             out.flush();
             return VigilCommand.EXIT_OK;

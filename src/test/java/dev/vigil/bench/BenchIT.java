@@ -16,20 +16,23 @@ class BenchIT {
     private static final List<String> KEYS = List.of("passthrough_rps", "vigil_rps", "rcf_rps", "ratio_vs_passthrough",
             "ratio_vs_rcf", "latency_p50_ms", "latency_p99_ms");
 
-    @Test
-    void shouldRunEveryBenchmarkEndToEndAndReportEveryKeyAsAPositiveNumber() throws Exception {
+    /** Runs {@code vigil bench} with {@code args}, expects exit code 0 and returns its last line of stdout as JSON. */
+    private static JsonNode bench(String... args) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cmd = new CommandLine(new BenchCommand());
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
-
-        int code = cmd.execute("--records", "5000", "--train-records", "3000", "--latency-seconds", "3",
-                "--latency-rate", "2000", "--format", "json");
-
+        int code = cmd.execute(args);
         assertThat(code).as(err.toString()).isZero();
         String[] lines = out.toString().strip().split("\n");
-        JsonNode result = new ObjectMapper().readTree(lines[lines.length - 1]);
+        return new ObjectMapper().readTree(lines[lines.length - 1]);
+    }
+
+    @Test
+    void shouldRunEveryBenchmarkEndToEndAndReportEveryKeyAsAPositiveNumber() throws Exception {
+        JsonNode result = bench("--records", "5000", "--train-records", "3000", "--latency-seconds", "3",
+                "--latency-rate", "2000", "--format", "json");
         for (String key : KEYS) {
             assertThat(result.has(key)).as(key).isTrue();
             assertThat(result.get(key).isNumber()).as(key + " = " + result.get(key)).isTrue();
@@ -50,18 +53,8 @@ class BenchIT {
 
     @Test
     void shouldMeasureTheModelAloneByBatchSizeWithItsMemory() throws Exception {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new BenchCommand());
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-
-        int code = cmd.execute("model", "--train-records", "2000", "--epochs", "2", "--seconds", "0.2",
+        JsonNode result = bench("model", "--train-records", "2000", "--epochs", "2", "--seconds", "0.2",
                 "--batch-sizes", "1,64", "--format", "json");
-
-        assertThat(code).as(err.toString()).isZero();
-        String[] lines = out.toString().strip().split("\n");
-        JsonNode result = new ObjectMapper().readTree(lines[lines.length - 1]);
         for (String key : List.of("train_samples_per_s", "score_rps_batch_1", "score_rps_batch_64", "tf_rps_batch_64",
                 "heap_used_mb", "resident_mb")) {
             assertThat(result.path(key).asDouble()).as(key + " in " + result).isPositive();

@@ -216,7 +216,8 @@ public final class VigilConfig extends AbstractConfig {
                     "TensorFlow threads used by training, which runs off the stream thread.")
             .define(TRAIN_CPU_SHARE, Type.DOUBLE, 0.5, Range.between(0.05, 1.0), Importance.LOW,
                     "Share of its threads' time a retraining may use: it pauses after each step so that scoring keeps "
-                    + "the rest. Training takes about 1/share times as long. The first model trains at full speed.")
+                    + "the rest. Training takes about 1/share times as long. The first model, and retrainings during a shift, "
+                    + "train at full speed.")
             .define(TRAIN_EPOCHS, Type.INT, 100, Range.between(1, 10_000), Importance.LOW,
                     "Maximum training epochs (early stopping may end sooner).")
             .define(TRAIN_SEED, Type.LONG, 42L, typeOnly("any long"), Importance.LOW,

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * at most {@code maxAlertRate} of the window's most recent records. Runs off the stream thread;
  * never throws: a failure is an outcome, and the current model stays. A retraining uses at most
  * {@code cpuShare} of one core ({@link CpuShare}), so scoring keeps most of a small machine; the
- * first model trains at full speed, since there is no scoring to protect yet.
+ * first model trains at full speed, since there is no scoring to protect yet, and so does a
+ * retraining after a shift, when false alarms cost more than slower scoring.
  *
  * <p>The first model (cold start) learns from records nobody has judged yet, anomalies included,
  * and a few far-out scores in its calibration slice can throw its tail fit far up. So it is
@@ -65,14 +66,21 @@ public final class Retrainer {
         this.cpuShare = cpuShare;
     }
 
+    /** A routine retraining (paced to {@code cpuShare}), or the first model when {@code current} is null. */
+    public Outcome run(double[][] window, ModelBundle current) {
+        return run(window, current, false);
+    }
+
     /**
      * @param window  the window's records, oldest first
      * @param current the model now serving, or null at cold start
+     * @param urgent  train at full speed: after a shift most records are false alarms until the new
+     *                model serves, which costs users more than slower scoring does
      */
-    public Outcome run(double[][] window, ModelBundle current) {
+    public Outcome run(double[][] window, ModelBundle current, boolean urgent) {
         long start = System.nanoTime();
         try {
-            TrainingListener pacing = current == null ? TrainingListener.NONE : new CpuShare(cpuShare);
+            TrainingListener pacing = current == null || urgent ? TrainingListener.NONE : new CpuShare(cpuShare);
             ModelTrainer.Trained trained = ModelTrainer.train(spec, window, vae, calibration, pacing);
             if (current == null) {
                 double[][] kept = withoutClearAnomalies(trained.bundle(), window);

@@ -292,7 +292,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         admittedAtStart = get(ADMITTED_SINCE_TRAINING);
         trainingAfterShift = shifting;
         LOG.info("Training on a window of {} records{}", rows.length, shifting ? " (after a shift)" : "");
-        training = trainer.submit(() -> retrainer.run(rows, current));
+        boolean urgent = shifting;
+        training = trainer.submit(() -> retrainer.run(rows, current, urgent));
     }
 
     private double[][] snapshot(long from) {

@@ -48,8 +48,14 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
             ByteBuffer b = ByteBuffer.wrap(bytes);
             byte[] id = new byte[b.getInt()];
             b.get(id);
-            return new Incident(new String(id, StandardCharsets.UTF_8), b.getLong(), b.getLong(), b.getLong(), b.getDouble(),
-                    b.getLong());
+            String incidentId = new String(id, StandardCharsets.UTF_8);
+            long openedAt = b.getLong();
+            long lastAt = b.getLong();
+            long count = b.getLong();
+            double peak = b.getDouble();
+            // Entries written before incidents resolved have no wall-clock time: they close at the next sweep.
+            long touchedAt = b.remaining() >= Long.BYTES ? b.getLong() : 0;
+            return new Incident(incidentId, openedAt, lastAt, count, peak, touchedAt);
         }
 
         /** Closed once the cooldown passed in event time (the partition moved on) or in wall-clock time (all quiet). */

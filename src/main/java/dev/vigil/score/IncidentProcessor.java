@@ -18,7 +18,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * incident and is published as an alert ({@code status: open}, the page); anomalies of the same
  * entity within {@code cooldown} (event time) of the incident's last one update it (count, peak
  * score) without paging again. Once the cooldown has passed since its last anomaly, in event time
- * (the partition's anomalies moved on) or in wall-clock time (no anomaly of the entity since), the
+ * (the partition's anomalies moved on) or in wall-clock time while the partition is idle, the
  * incident closes and one {@link IncidentResolved} record with its count and peak follows on the
  * alerts topic. Incidents live in a changelogged store so a restart
  * does not page twice for one incident.
@@ -37,6 +37,9 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
      * first and last anomaly; {@code touchedAt} is the wall-clock time of the last one.
      */
     record Incident(String incidentId, long openedAt, long lastAt, long count, double peakScore, long touchedAt) {
+        /** {@code touchedAt} of an entry written before incidents kept wall-clock time. */
+        static final long UNKNOWN = -1;
+
         byte[] toBytes() {
             byte[] id = incidentId.getBytes(StandardCharsets.UTF_8);
             return ByteBuffer.allocate(4 + id.length + 8 * 5)
@@ -53,14 +56,23 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
             long lastAt = b.getLong();
             long count = b.getLong();
             double peak = b.getDouble();
-            // Entries written before incidents resolved have no wall-clock time: they close at the next sweep.
-            long touchedAt = b.remaining() >= Long.BYTES ? b.getLong() : 0;
+            // Entries written before incidents resolved have no wall-clock time: the first sweep gives them one.
+            long touchedAt = b.remaining() >= Long.BYTES ? b.getLong() : UNKNOWN;
             return new Incident(incidentId, openedAt, lastAt, count, peak, touchedAt);
         }
 
-        /** Closed once the cooldown passed in event time (the partition moved on) or in wall-clock time (all quiet). */
-        boolean closedAt(long latestEventTime, long now, long cooldownMs) {
-            return (latestEventTime != Long.MIN_VALUE && latestEventTime - lastAt > cooldownMs) || now - touchedAt > cooldownMs;
+        /**
+         * Closed once the cooldown passed in event time (the partition's anomalies moved on), or in
+         * wall-clock time while the partition was idle: a backlog after an outage is judged by event
+         * time alone, so it does not page again for an incident that never ended.
+         */
+        boolean closedAt(long latestEventTime, long now, boolean idle, long cooldownMs) {
+            return (latestEventTime != Long.MIN_VALUE && latestEventTime - lastAt > cooldownMs)
+                    || (idle && touchedAt != UNKNOWN && now - touchedAt > cooldownMs);
+        }
+
+        Incident touched(long now) {
+            return new Incident(incidentId, openedAt, lastAt, count, peakScore, now);
         }
     }
 
@@ -71,6 +83,9 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
     private ProcessorContext<byte[], Object> context;
     private KeyValueStore<String, byte[]> store;
     private long latestEventTime = Long.MIN_VALUE;
+    /** The task's stream time at the last sweep, and the wall-clock time it last moved. */
+    private long lastStreamTime = Long.MIN_VALUE;
+    private long streamMovedAt;
 
     public IncidentProcessor(String storeName, Duration cooldown, String alertsChild, Listener listener) {
         this.storeName = storeName;
@@ -101,7 +116,7 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
             return;
         }
         if (open != null) {
-            resolve(entity, open); // the punctuator had not closed it yet
+            resolve(entity, open, context.currentSystemTimeMs()); // the punctuator had not closed it yet
         }
         Alert opening = alert.inIncident(alert.alertId());
         store.put(entity, new Incident(opening.incidentId(), alert.eventTime(), alert.eventTime(), 1, alert.score(),
@@ -111,25 +126,35 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
     }
 
     private void expire(long now) {
+        long streamTime = context.currentStreamTimeMs();
+        if (streamTime != lastStreamTime) {
+            lastStreamTime = streamTime;
+            streamMovedAt = now;
+        }
+        boolean idle = now - streamMovedAt > cooldownMs;
         Map<String, Incident> closed = new LinkedHashMap<>();
+        Map<String, Incident> dated = new LinkedHashMap<>();
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 Incident incident = Incident.fromBytes(kv.value);
-                if (incident.closedAt(latestEventTime, now, cooldownMs)) {
+                if (incident.closedAt(latestEventTime, now, idle, cooldownMs)) {
                     closed.put(kv.key, incident);
+                } else if (incident.touchedAt() == Incident.UNKNOWN) {
+                    dated.put(kv.key, incident.touched(now));
                 }
             }
         }
+        dated.forEach((entity, incident) -> store.put(entity, incident.toBytes()));
         closed.forEach((entity, incident) -> {
-            resolve(entity, incident);
+            resolve(entity, incident, now);
             store.delete(entity);
         });
     }
 
-    private void resolve(String entity, Incident incident) {
+    private void resolve(String entity, Incident incident, long now) {
         IncidentResolved resolved = new IncidentResolved(incident.incidentId(), entity.isEmpty() ? null : entity,
-                incident.openedAt(), incident.lastAt(), incident.count(), incident.peakScore(), System.currentTimeMillis());
+                incident.openedAt(), incident.lastAt(), incident.count(), incident.peakScore(), now);
         byte[] key = entity.isEmpty() ? null : entity.getBytes(StandardCharsets.UTF_8);
         context.forward(new Record<>(key, (Object) Json.bytes(resolved), incident.lastAt()), alertsChild);
     }

@@ -194,7 +194,9 @@ class VigilTopologyTest {
         send(record("a", 20_001, 1));
         assertThat(read(alerts)).extracting(a -> a.get("status").asText()).containsExactly("open");
 
-        driver.advanceWallClockTime(Duration.ofSeconds(11)); // a cooldown (10 s) with no anomaly of b; the sweep runs
+        driver.advanceWallClockTime(Duration.ofSeconds(11)); // the sweep sees the partition's last input
+        assertThat(alerts.isEmpty()).as("not idle for a cooldown yet").isTrue();
+        driver.advanceWallClockTime(Duration.ofSeconds(11)); // a cooldown with no input at all: idle
 
         List<JsonNode> resolved = read(alerts);
         assertThat(resolved).hasSize(1);
@@ -204,6 +206,24 @@ class VigilTopologyTest {
         assertThat(resolved.get(0).get("peak_score").asDouble()).isEqualTo(95);
         driver.advanceWallClockTime(Duration.ofSeconds(11));
         assertThat(alerts.isEmpty()).as("an incident resolves once").isTrue();
+    }
+
+    @Test
+    void shouldNotPageAgainForAnIncidentThatGoesOnInEventTimeAfterTheServiceWasDownLongerThanTheCooldown() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of());
+        send(record("b", 1_000, 70)); // opens an incident for b
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        // A backlog after an outage: input again, wall-clock time far past the cooldown, event time not.
+        for (int i = 0; i < 8; i++) {
+            // Kafka timestamps of the backlog move the task's stream time: the partition is not idle.
+            input.pipeInput(new TestRecord<>(null, record("a", 2_000 + i, 1).getBytes(StandardCharsets.UTF_8),
+                    Instant.ofEpochMilli(2_000 + i)));
+            driver.advanceWallClockTime(Duration.ofSeconds(11));
+        }
+        send(record("b", 5_000, 80)); // 4 s of event time after the last anomaly: the same incident
+
+        assertThat(read(alerts)).extracting(a -> a.get("status").asText()).containsExactly("open");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -92,7 +92,10 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
     private void sample(BufferedRecord r, boolean scored, boolean anomaly, double score, double pValue) {
         if (children.training() != null && sampled(r.source())) {
             byte[] sample = new TrainingSample(r.eventTime(), scored, anomaly, score, pValue, r.features()).toBytes();
-            context.forward(new Record<>((byte[]) null, (Object) sample, r.timestamp()), children.training());
+            // Stamped now, not with the input's time: the training topic's retention must count from when the
+            // sample was written, also on a topic created before it was LogAppendTime (the window reads the
+            // event time from the sample itself).
+            context.forward(new Record<>((byte[]) null, (Object) sample, context.currentSystemTimeMs()), children.training());
         }
     }
 

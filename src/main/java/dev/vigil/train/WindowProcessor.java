@@ -169,7 +169,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                 listener.shiftDetected();
             }
             recentScores[recentCount++ % RECENT_SCORES] = sample.score();
-            if (!sample.anomaly() && !shifting) {
+            if (!sample.anomaly() && !shifting && Double.isFinite(sample.score())) {
                 collectForDrift(sample.score());
             }
             if (shifting && shiftDetector.settled()) {
@@ -384,14 +384,25 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private void followDrift(long now) {
         lastDriftMs = now;
         ModelBundle current = currentModel.get();
-        if (current == null || current.version() != driftVersion || current.calibration().length == 0) {
+        // Not while a shift is being learned, and not over a version this task published that has not come
+        // back through the models topic yet: the update would republish the old weights over it.
+        if (shifting || current == null || current.version() != driftVersion || current.version() < get(LAST_VERSION)
+                || current.calibration().length == 0) {
             return;
         }
-        Calibration calibration = Calibration.fromBytes(current.calibration());
-        if (!calibration.settings().driftEnabled()) {
+        Calibration calibration;
+        Calibration updated;
+        try {
+            calibration = Calibration.fromBytes(current.calibration());
+            if (!calibration.settings().driftEnabled()) {
+                return;
+            }
+            updated = calibration.updated(driftScores.clone());
+        } catch (RuntimeException e) {
+            // A punctuator that throws stops the stream thread: a failed drift update only skips this one.
+            LOG.error("Drift update of model v{} failed; the calibration stays", current.version(), e);
             return;
         }
-        Calibration updated = calibration.updated(driftScores.clone());
         driftCount = 0; // the next update waits for scores of the model published now
         String tooLarge = forward(current.withCalibration(updated.toBytes()), now);
         if (tooLarge != null) {

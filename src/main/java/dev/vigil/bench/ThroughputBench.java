@@ -104,9 +104,9 @@ public final class ThroughputBench {
     }
 
     /**
-     * What the micro-batch buffer's changelog took for one run: records (puts and tombstones that
-     * left the store's cache) and their key plus value bytes. With caching on, a record put and
-     * scored within one commit interval should cost at most a tombstone.
+     * What the micro-batch buffer's changelog took for one run: records that left the store's cache
+     * and their key plus value bytes. The buffer overwrites slots, so the cache folds all writes to a
+     * slot within one commit interval into one: at most {@code max.records + 1} per commit.
      */
     public record BufferCost(long changelogRecords, long changelogBytes) {
     }
@@ -200,7 +200,7 @@ public final class ThroughputBench {
         }
         Run pass = passThrough(INPUT, options.records());
         Run vigil = vigil(INPUT, options.records(), spec, VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(base)));
-        BufferCost bufferCost = bufferCost("bench-vigil-" + runId + "-" + runs);
+        BufferCost bufferCost = bufferCost(applicationId("vigil", runs));
         Run rcf = vigil(INPUT, options.records(), spec,
                 RcfBatchScorer.train(spec, training, base.getDouble(VigilConfig.TARGET_FPR), options.seed()));
         Run rcfNamed = new Run("rcf", rcf.records(), rcf.seconds(), rcf.recordsPerSecond(), rcf.scoreShare());
@@ -241,6 +241,11 @@ public final class ThroughputBench {
         return new BufferCost(records, bytes);
     }
 
+    /** The application id of run number {@code run} of the Vigil topology with scorer {@code name}. */
+    private String applicationId(String name, int run) {
+        return "bench-" + name + "-" + runId + "-" + run;
+    }
+
     private Run passThrough(String input, long expected) throws InterruptedException {
         String output = topic("bench-passthrough-out-" + (++runs));
         ensure(List.of(TopicSpec.of(output, 1).withConfig("message.timestamp.type", "LogAppendTime")));
@@ -266,7 +271,7 @@ public final class ThroughputBench {
             models.swap(scorer);
             VigilConfig config = config(input, output, state);
             Properties props = StreamsSettings.of(config);
-            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-" + name + "-" + runId + "-" + runs);
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(name, runs));
             AtomicLong processed = new AtomicLong();
             AtomicLong scoreNanos = new AtomicLong();
             Topology topology = VigilTopology.build(config, spec, models, counting(processed, scoreNanos));

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.vigil.testsupport.ExternalTools;
+import dev.vigil.testsupport.RequiresTools;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code docker-compose} 1.29; run {@code .ci/install-deploy-tools.sh} first). {@code config}
  * validates the file against compose's schema and resolves it without a Docker engine.
  */
+@RequiresTools(value = "docker-compose", install = "apt-get install docker-compose")
 class ComposeConfigIT {
 
     private static final Path COMPOSE_FILE = Path.of("deploy", "compose", "docker-compose.yml");
@@ -23,11 +26,7 @@ class ComposeConfigIT {
 
     @Test
     void dockerComposeShouldAcceptTheComposeFile() throws Exception {
-        String binary = PrometheusDeployIT.onPath("docker-compose").orElse(null);
-        if (binary == null) {
-            fail("docker-compose must be on the PATH for this test: run .ci/install-deploy-tools.sh "
-                    + "(installs Debian's docker-compose package) and run the test again");
-        }
+        String binary = ExternalTools.onPath("docker-compose").orElseThrow();
         Path stderr = work.resolve("stderr.log");
         Process process = new ProcessBuilder(binary, "-f", COMPOSE_FILE.toString(), "config", "-q")
                 .redirectOutput(work.resolve("stdout.log").toFile())

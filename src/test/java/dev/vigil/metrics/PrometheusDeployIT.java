@@ -14,6 +14,8 @@ import dev.vigil.it.Pipeline;
 import dev.vigil.score.ModelHolder;
 import dev.vigil.service.VigilService;
 import dev.vigil.testsupport.Await;
+import dev.vigil.testsupport.ExternalTools;
+import dev.vigil.testsupport.RequiresTools;
 import dev.vigil.testsupport.KafkaBroker;
 import dev.vigil.testsupport.TestRecords;
 import java.io.File;
@@ -32,7 +34,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -73,6 +74,7 @@ import org.slf4j.LoggerFactory;
  */
 @ExtendWith(KafkaBroker.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@RequiresTools(value = {"prometheus", "promtool"}, install = "apt-get install prometheus")
 class PrometheusDeployIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusDeployIT.class);
@@ -111,12 +113,8 @@ class PrometheusDeployIT {
 
     @BeforeAll
     void startVigilAndPrometheus() throws Exception {
-        prometheusBinary = onPath("prometheus").orElse(null);
-        promtoolBinary = onPath("promtool").orElse(null);
-        if (prometheusBinary == null || promtoolBinary == null) {
-            fail("prometheus and promtool must be on the PATH for this test: run .ci/install-deploy-tools.sh "
-                    + "(installs Debian's prometheus package) and run the test again");
-        }
+        prometheusBinary = ExternalTools.onPath("prometheus").orElseThrow();
+        promtoolBinary = ExternalTools.onPath("promtool").orElseThrow();
 
         Pipeline.Topics topics = Pipeline.Topics.create(INPUT_PARTITIONS);
         input = topics.input();
@@ -429,16 +427,6 @@ class PrometheusDeployIT {
         }
         LOG.info("{} -> exit {}\n{}", String.join(" ", command), process.exitValue(), Files.readString(log.toPath()));
         return process.exitValue();
-    }
-
-    static Optional<String> onPath(String binary) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, binary);
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate.toString());
-            }
-        }
-        return Optional.empty();
     }
 
     private static int freePort() throws IOException {

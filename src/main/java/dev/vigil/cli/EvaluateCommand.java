@@ -68,7 +68,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     String labelColumn;
 
     @Option(names = "--detectors", paramLabel = "LIST", split = ",",
-            description = "Comma list from vae, vae_iwae, pca, mahalanobis, rcf (and random, a sanity floor). "
+            description = "Comma list from vae, vae_iwae, pca, mahalanobis, rcf, iforest (and random, a sanity floor). "
                     + "Default: every available one but random.")
     List<String> detectors;
 

@@ -12,7 +12,7 @@ import java.util.function.LongFunction;
 public final class Detectors {
 
     /** Every name the command accepts, in report order. */
-    public static final List<String> KNOWN = List.of("vae", "vae_iwae", "pca", "mahalanobis", "rcf", "random");
+    public static final List<String> KNOWN = List.of("vae", "vae_iwae", "pca", "mahalanobis", "rcf", "iforest", "random");
 
     private static final Map<String, LongFunction<Detector>> AVAILABLE = new LinkedHashMap<>();
 
@@ -22,6 +22,7 @@ public final class Detectors {
         AVAILABLE.put("pca", seed -> new PcaDetector());
         AVAILABLE.put("mahalanobis", seed -> new MahalanobisDetector());
         AVAILABLE.put("rcf", RcfDetector::new);
+        AVAILABLE.put("iforest", IsolationForestDetector::new);
         AVAILABLE.put("random", RandomDetector::new);
     }
 

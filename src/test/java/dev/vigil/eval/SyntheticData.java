@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 /**
  * Seeded synthetic data where the answer is obvious: normal rows lie near a 2-dimensional plane in
  * 6 dimensions (x = A z + small noise); an anomaly is a normal row pushed far off the plane along
- * one feature. Training is contaminated with 2% anomalies, as in the ADBench protocol.
+ * one feature. Training is contaminated with 2% anomalies, as in the ADBench protocol. Also plain
+ * Gaussian and uniform clouds, for properties a detector's paper states about them.
  */
 final class SyntheticData {
     static final int FEATURES = 6;
@@ -33,6 +34,30 @@ final class SyntheticData {
             test[i] = labels[i] == 1 ? anomaly(random, mixing) : normal(random, mixing);
         }
         return new EvalDataset("synthetic", train, test, labels, null);
+    }
+
+    /** {@code rows} independent standard Gaussian rows of {@code features} features: one cluster, no anomalies. */
+    static double[][] gaussianCluster(long seed, int rows, int features) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[][] x = new double[rows][features];
+        for (double[] row : x) {
+            for (int j = 0; j < features; j++) {
+                row[j] = gaussian(random);
+            }
+        }
+        return x;
+    }
+
+    /** {@code rows} rows uniform on the unit cube of {@code features} dimensions: nothing stands out. */
+    static double[][] uniformCube(long seed, int rows, int features) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[][] x = new double[rows][features];
+        for (double[] row : x) {
+            for (int j = 0; j < features; j++) {
+                row[j] = random.nextDouble();
+            }
+        }
+        return x;
     }
 
     private static double[] normal(SplittableRandom random, double[][] mixing) {

@@ -71,8 +71,10 @@ final class TrainCommand implements Callable<Integer> {
         Calibration calibration = Calibration.fromBytes(bundle.calibration());
         PrintWriter stdout = command.commandLine().getOut();
         stdout.printf("model        %s (%,d bytes, %,d parameters)%n", out, bundle.sizeBytes(), bundle.parameterCount());
-        stdout.printf("records      %,d trained, %,d validation, %,d held out for calibration%n",
-                bundle.training().records(), bundle.training().validationRecords(), trained.heldOut().length);
+        stdout.printf("records      %,d trained, %,d validation, %s%n", bundle.training().records(),
+                bundle.training().validationRecords(), trained.heldOut().length > 0
+                        ? String.format("%,d held out for calibration", trained.heldOut().length)
+                        : "calibration cross-fitted (fewer than " + ModelTrainer.CROSS_FIT_ROWS + " rows)");
         stdout.printf("epochs       %d (best %d), %.1f s%n", bundle.training().epochs(), bundle.training().bestEpoch(),
                 (System.nanoTime() - start) / 1e9);
         stdout.printf("threshold    %.4f nats for a false-positive rate of %g%n", calibration.threshold(), calibration.targetFpr());

@@ -11,12 +11,14 @@ import dev.vigil.model.VaeScorer;
 import dev.vigil.train.ModelTrainer;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
 /**
  * Vigil's own detector, trained exactly as the service trains it: {@link ModelTrainer} fits the VAE
- * on 80% of the training rows and calibrates the threshold (target false-positive rate, tail fit)
- * on the other 20%, so {@link #calibratedThreshold()} is the threshold the service would alert at.
+ * and calibrates the threshold (target false-positive rate, tail fit) on rows it did not see (a
+ * held-out fifth, or cross-fitted below {@link ModelTrainer#CROSS_FIT_ROWS} rows), so
+ * {@link #calibratedThreshold()} is the threshold the service would alert at.
  *
  * <p>Two scores: {@link Score#ELBO} ({@code vae}, -ELBO in nats, what the service scores) and
  * {@link Score#IWAE} ({@code vae_iwae}, the importance-weighted estimate of -log p(x), a tighter
@@ -44,6 +46,7 @@ public final class VaeDetector implements Detector {
     private final Score score;
     private final long seed;
     private final CalibrationSettings settings;
+    private final UnaryOperator<VaeConfig> variant;
     private ModelBundle bundle;
     private Calibration calibration;
     private double threshold;
@@ -53,9 +56,15 @@ public final class VaeDetector implements Detector {
     }
 
     public VaeDetector(Score score, long seed, CalibrationSettings settings) {
+        this(score, seed, settings, UnaryOperator.identity());
+    }
+
+    /** @param variant changes the default configuration, for studies of the model (see QualityProbe) */
+    public VaeDetector(Score score, long seed, CalibrationSettings settings, UnaryOperator<VaeConfig> variant) {
         this.score = score;
         this.seed = seed;
         this.settings = settings;
+        this.variant = variant;
     }
 
     @Override
@@ -66,12 +75,15 @@ public final class VaeDetector implements Detector {
     @Override
     public void fit(double[][] train) {
         FeatureSpec spec = FeatureSpec.numeric(Standardizer.dimensions(train));
-        VaeConfig config = VaeConfig.defaults(spec).withSeed(seed);
+        VaeConfig config = variant.apply(VaeConfig.defaults(spec).withSeed(seed));
         ModelTrainer.Trained trained = ModelTrainer.train(spec, train, config, settings, (epoch, t, v, s) -> { });
         bundle = trained.bundle();
         calibration = Calibration.fromBytes(bundle.calibration());
         if (score == Score.ELBO) {
             threshold = calibration.threshold();
+        } else if (trained.heldOut().length == 0) {
+            // Cross-fitted calibration: there are no held-out rows to calibrate IWAE scores on.
+            threshold = Double.NaN;
         } else {
             double[] heldOut;
             try (VaeScorer scorer = VaeScorer.open(bundle)) {
@@ -132,7 +144,7 @@ public final class VaeDetector implements Detector {
 
     @Override
     public Double calibratedThreshold() {
-        return bundle == null ? null : threshold;
+        return bundle == null || Double.isNaN(threshold) ? null : threshold;
     }
 
     private VaeScorer open() {

@@ -60,11 +60,6 @@ final class Layout {
         return numeric.length + catWidth + numeric.length + categorical.length;
     }
 
-    /** Decoder output: numeric means, numeric raw log-variances, categorical logits. */
-    int outputWidth() {
-        return 2 * numeric.length + catWidth;
-    }
-
     /** The arrays fed to the graph for a batch of rows. */
     static final class Inputs {
         final int rows;

@@ -32,12 +32,15 @@ import java.util.zip.CRC32;
  * body, CRC32 of everything before it (int). The body is a sequence of sections, each a tag
  * (modified UTF-8), a length (int) and that many bytes; readers skip sections they do not know.
  * The envelope is checked before the format version, so a flipped byte is reported as corruption
- * and a well-formed bundle from a newer Vigil as a newer format.
+ * and a well-formed bundle from a newer Vigil as a newer format. Format 2 adds the likelihood
+ * (decoder variance, Student-t degrees of freedom), trimming and the encoder's asinh input to the
+ * config section; a format 1
+ * bundle reads as the per-record-variance Gaussian model it was trained as, and keeps scoring the same.
  */
 public final class ModelBundle {
 
     /** The bundle format this code writes and the newest it reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     private static final byte[] MAGIC = {'V', 'G', 'L', 'M'};
     private static final int HEADER = 12;
@@ -232,6 +235,12 @@ public final class ModelBundle {
         s.writeInt(c.iwaeSamples());
         s.writeDouble(c.logVarFloor());
         s.writeInt(c.threads());
+        // Format 2: the likelihood and the trimming.
+        s.writeUTF(c.decoderVariance().name());
+        s.writeDouble(c.studentDof());
+        s.writeDouble(c.trimMaxShare());
+        s.writeDouble(c.trimFenceIqr());
+        s.writeBoolean(c.asinhEncoderInput());
     }
 
     private static void writeTraining(DataOutputStream s, TrainingInfo t) throws IOException {
@@ -310,7 +319,7 @@ public final class ModelBundle {
         }
         ModelBundle bundle;
         try {
-            bundle = parseBody(bytes, HEADER, bodyLength);
+            bundle = parseBody(bytes, HEADER, bodyLength, format);
         } catch (IOException | RuntimeException e) {
             if (e instanceof ModelFormatException mfe) {
                 throw mfe;
@@ -329,7 +338,7 @@ public final class ModelBundle {
         return fingerprint.substring(0, Math.min(12, fingerprint.length()));
     }
 
-    private static ModelBundle parseBody(byte[] bytes, int offset, int length) throws IOException {
+    private static ModelBundle parseBody(byte[] bytes, int offset, int length, int format) throws IOException {
         Map<String, byte[]> sections = new LinkedHashMap<>();
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, offset, length))) {
             while (in.available() > 0) {
@@ -349,7 +358,7 @@ public final class ModelBundle {
         if (!spec.fingerprint().equals(fingerprint)) {
             throw new ModelFormatException("model bundle's feature spec does not match its own fingerprint");
         }
-        VaeConfig config = readConfig(open(sections, "config"));
+        VaeConfig config = readConfig(open(sections, "config"), format);
         DataInputStream norm = open(sections, "normalization");
         int n = norm.readInt();
         if (n != spec.size()) {
@@ -397,14 +406,28 @@ public final class ModelBundle {
         return new DataInputStream(new ByteArrayInputStream(sections.get(tag)));
     }
 
-    private static VaeConfig readConfig(DataInputStream s) throws IOException {
+    private static VaeConfig readConfig(DataInputStream s, int format) throws IOException {
         List<Integer> hidden = new ArrayList<>();
         int layers = s.readInt();
         for (int i = 0; i < layers; i++) {
             hidden.add(s.readInt());
         }
-        return new VaeConfig(hidden, s.readInt(), s.readUTF(), s.readInt(), s.readInt(), s.readDouble(), s.readDouble(),
-                s.readInt(), s.readInt(), s.readDouble(), s.readLong(), s.readInt(), s.readInt(), s.readDouble(), s.readInt());
+        VaeConfig base = new VaeConfig(hidden, s.readInt(), s.readUTF(), s.readInt(), s.readInt(), s.readDouble(), s.readDouble(),
+                s.readInt(), s.readInt(), s.readDouble(), s.readLong(), s.readInt(), s.readInt(), s.readDouble(), s.readInt(),
+                VaeConfig.DecoderVariance.PER_RECORD, Double.POSITIVE_INFINITY, 0, 0, false);
+        if (format < 2) {
+            // Format 1 models predicted each record's variance, with a Gaussian likelihood, no trimming
+            // and raw standardized encoder input.
+            return base;
+        }
+        VaeConfig.DecoderVariance variance;
+        try {
+            variance = VaeConfig.DecoderVariance.valueOf(s.readUTF());
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException("model bundle names an unknown decoder variance: " + e.getMessage());
+        }
+        return base.withDecoderVariance(variance).withStudentDof(s.readDouble()).withTrimMaxShare(s.readDouble())
+                .withTrimFenceIqr(s.readDouble()).withAsinhEncoderInput(s.readBoolean());
     }
 
     private static TrainingInfo readTraining(DataInputStream s) throws IOException {

@@ -19,8 +19,9 @@ import org.tensorflow.types.TInt32;
  * broadcasts one fixed set of S samples over the batch.
  *
  * <p>All per-feature terms are negative log-likelihoods in nats of the RAW value: a numeric
- * feature's Gaussian term on the standardized value plus {@code log(scale)}, the log-Jacobian
- * of the standardization. Missing features are multiplied by their mask, so they contribute 0.
+ * feature's Student-t (or Gaussian) term on the standardized value plus {@code log(scale)}, the
+ * log-Jacobian of the standardization. Its variance is one learned value per feature, or
+ * predicted per record by the decoder (see {@link VaeConfig.DecoderVariance}). Missing features are multiplied by their mask, so they contribute 0.
  */
 final class VaeGraph {
 
@@ -63,9 +64,21 @@ final class VaeGraph {
             shapes.put("dec" + d + "/b", new int[] {hidden.get(i)});
             in = hidden.get(i);
         }
-        shapes.put("out/w", new int[] {in, layout.outputWidth()});
-        shapes.put("out/b", new int[] {layout.outputWidth()});
+        shapes.put("out/w", new int[] {in, outputWidth(layout, config)});
+        shapes.put("out/b", new int[] {outputWidth(layout, config)});
+        if (config.decoderVariance() == VaeConfig.DecoderVariance.PER_FEATURE && layout.numNumeric() > 0) {
+            shapes.put("num/logvar", new int[] {layout.numNumeric()});
+        }
         return shapes;
+    }
+
+    /** Decoder outputs: numeric means, numeric log-variances when predicted per record, category logits. */
+    static int outputWidth(Layout layout, VaeConfig config) {
+        return numericOutputs(layout, config) + layout.catWidth;
+    }
+
+    private static int numericOutputs(Layout layout, VaeConfig config) {
+        return (config.decoderVariance() == VaeConfig.DecoderVariance.PER_RECORD ? 2 : 1) * layout.numNumeric();
     }
 
     VaeGraph(Ops tf, Layout layout, VaeConfig config, Normalization norm, Function<String, Operand<TFloat32>> weight) {
@@ -87,7 +100,10 @@ final class VaeGraph {
 
         List<Operand<TFloat32>> parts = new ArrayList<>();
         if (nNum > 0) {
-            parts.add(xNum);
+            // The encoder sees asinh of the standardized value: linear near the centre, logarithmic in
+            // the tails, so one extreme value does not saturate the encoder and garble the whole
+            // posterior. The likelihood below still judges the value itself.
+            parts.add(config.asinhEncoderInput() ? tf.math.asinh(xNum) : xNum);
         }
         if (nCat > 0) {
             parts.add(xCat);
@@ -132,22 +148,24 @@ final class VaeGraph {
             for (int i = 0; i < config.hiddenSizes().size(); i++) {
                 h = activate(dense(h, "dec" + i));
             }
-            Operand<TFloat32> out = tf.reshape(dense(h, "out"), tf.constant(new int[] {-1, s, layout.outputWidth()}));
+            Operand<TFloat32> out = tf.reshape(dense(h, "out"), tf.constant(new int[] {-1, s, outputWidth(layout, config)}));
 
             Operand<TFloat32> x3 = tf.expandDims(xNum, tf.constant(1));
             Operand<TFloat32> m3 = tf.expandDims(mNum, tf.constant(1));
             numMean = slice(out, 0, nNum);
             Operand<TFloat32> floor = tf.constant((float) config.logVarFloor());
-            Operand<TFloat32> lv = tf.math.add(floor, tf.math.softplus(tf.math.sub(slice(out, nNum, nNum), floor)));
+            Operand<TFloat32> rawLogVar = config.decoderVariance() == VaeConfig.DecoderVariance.PER_RECORD
+                    ? slice(out, nNum, nNum)
+                    : tf.reshape(weight.apply("num/logvar"), tf.constant(new int[] {1, 1, nNum}));
+            Operand<TFloat32> lv = tf.math.add(floor, tf.math.softplus(tf.math.sub(rawLogVar, floor)));
             Operand<TFloat32> sq = tf.math.mul(tf.math.square(tf.math.sub(x3, numMean)), tf.math.exp(tf.math.neg(lv)));
-            Operand<TFloat32> gauss = tf.math.mul(tf.constant(0.5f), tf.math.add(tf.math.add(tf.constant(LOG_2PI), lv), sq));
-            numNll = tf.math.mul(tf.math.add(gauss, logScale), m3);
+            numNll = tf.math.mul(tf.math.add(numericNll(lv, sq), logScale), m3);
 
             List<Operand<TFloat32>> nll = new ArrayList<>();
             List<Operand<TFloat32>> prob = new ArrayList<>();
             Operand<TInt32> two = tf.constant(2);
             for (int c = 0; c < nCat; c++) {
-                Operand<TFloat32> logits = slice(out, 2 * nNum + layout.catOffset[c], layout.catSize[c]);
+                Operand<TFloat32> logits = slice(out, numericOutputs(layout, config) + layout.catOffset[c], layout.catSize[c]);
                 Operand<TFloat32> max = tf.stopGradient(tf.reduceMax(logits, two, org.tensorflow.op.core.ReduceMax.keepDims(true)));
                 Operand<TFloat32> shifted = tf.math.sub(logits, max);
                 Operand<TFloat32> logP = tf.math.sub(shifted,
@@ -204,6 +222,23 @@ final class VaeGraph {
         Operand<TFloat32> lse = tf.math.add(tf.squeeze(max, org.tensorflow.op.core.Squeeze.axis(List.of(1L))),
                 tf.math.log(tf.sum(tf.math.exp(tf.math.sub(logW, max)), one)));
         return tf.math.neg(tf.math.sub(lse, tf.constant((float) Math.log(k))));
+    }
+
+    /**
+     * -log p(x | mean, variance) of a standardized value, from its log-variance {@code lv} and
+     * squared standardized residual {@code sq}: Gaussian, or Student-t with {@code nu} degrees of
+     * freedom, {@code lgamma(nu/2) - lgamma((nu+1)/2) + log(nu pi)/2 + lv/2 + (nu+1)/2 log(1 + sq/nu)}.
+     */
+    private Operand<TFloat32> numericNll(Operand<TFloat32> lv, Operand<TFloat32> sq) {
+        Operand<TFloat32> half = tf.constant(0.5f);
+        double nu = config.studentDof();
+        if (Double.isInfinite(nu)) {
+            return tf.math.mul(half, tf.math.add(tf.math.add(tf.constant(LOG_2PI), lv), sq));
+        }
+        Operand<TFloat32> constant = tf.math.add(tf.math.sub(tf.math.lgamma(tf.constant((float) (nu / 2))),
+                tf.math.lgamma(tf.constant((float) ((nu + 1) / 2)))), tf.constant((float) (0.5 * Math.log(nu * Math.PI))));
+        Operand<TFloat32> tail = tf.math.mul(tf.constant((float) ((nu + 1) / 2)), tf.math.log1p(tf.math.div(sq, tf.constant((float) nu))));
+        return tf.math.add(tf.math.add(constant, tf.math.mul(half, lv)), tail);
     }
 
     /** Sum of the numeric and categorical terms over {@code axis}; either may be null (no such features). */

@@ -26,7 +26,9 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Mini-batch Adam (written in the graph with {@code ApplyAdam}, after clipping the global
  * gradient norm), an internal validation split with early stopping that keeps the best weights,
- * an optional linear KL warm-up, and one fresh sample of z per record and step. Everything random
+ * an optional linear KL warm-up, and one fresh sample of z per record and step. After the warm-up,
+ * each epoch leaves out the rows whose -ELBO is far above the rest ({@link TrimmedLoss}), so a
+ * contaminated window does not teach the model its anomalies. Everything random
  * (initial weights, split, shuffling, noise) comes from the config's seed and is fed from Java, so
  * the same data and seed give the same model. Training runs in its own graph and session with
  * {@code config.threads()} threads, so it never blocks a live {@link VaeScorer}.
@@ -121,8 +123,10 @@ public final class VaeTrainer {
         final Placeholder<TFloat32> lr;
         final Placeholder<TFloat32> beta1Power;
         final Placeholder<TFloat32> beta2Power;
-        /** Mean -ELBO of the batch (KL weight 1), for reporting and validation. */
+        /** Mean -ELBO of the batch (KL weight 1), for reporting. */
         final Operand<TFloat32> elbo;
+        /** [B] -ELBO of each record (KL weight 1), for trimming and validation. */
+        final Operand<TFloat32> perRecord;
         final List<Op> updates = new ArrayList<>();
         final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
 
@@ -139,7 +143,8 @@ public final class VaeTrainer {
             beta2Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
             Operand<TFloat32> reconstruction = vae.new Samples(eps, 1).reconstruction();
             Operand<org.tensorflow.types.TInt32> axis = tf.constant(0);
-            elbo = tf.math.mean(tf.math.add(reconstruction, vae.kl), axis);
+            perRecord = tf.math.add(reconstruction, vae.kl);
+            elbo = tf.math.mean(perRecord, axis);
             Operand<TFloat32> objective = tf.math.mean(tf.math.add(reconstruction, tf.math.mul(beta, vae.kl)), axis);
 
             List<Variable<TFloat32>> vars = new ArrayList<>(variables.values());
@@ -189,9 +194,10 @@ public final class VaeTrainer {
 
         ModelBundle run(FeatureSpec spec, Normalization norm, Layout.Inputs train, Layout.Inputs val,
                         TrainingListener listener, long start) {
-            int n = train.rows;
-            int batch = Math.min(config.batchSize(), n);
+            int batch = Math.min(config.batchSize(), train.rows);
             float[] valNoise = val == null ? null : gaussians(new Random(config.seed() ^ 0x7A1L), val.rows * config.latentSize());
+            float[] trainNoise = gaussians(new Random(config.seed() ^ 0x7B2L), train.rows * config.latentSize());
+            boolean trimming = config.trimMaxShare() > 0;
             List<Double> trainLosses = new ArrayList<>();
             List<Double> valLosses = new ArrayList<>();
             Map<String, float[]> best = null;
@@ -202,7 +208,13 @@ public final class VaeTrainer {
             while (epoch < config.epochs()) {
                 epoch++;
                 float beta = config.klWarmupEpochs() == 0 ? 1f : (float) Math.min(1.0, (double) epoch / config.klWarmupEpochs());
-                int[] order = permutation(n, random);
+                int[] order = permutation(train.rows, random);
+                // Trimming starts with the full ELBO: during the KL warm-up losses are not yet comparable.
+                if (trimming && epoch > config.klWarmupEpochs()) {
+                    double[] losses = perRecord(train, trainNoise);
+                    order = TrimmedLoss.keep(order, losses, TrimmedLoss.cutoff(losses, config.trimMaxShare(), config.trimFenceIqr()));
+                }
+                int n = order.length;
                 double sum = 0;
                 for (int from = 0; from < n; from += batch) {
                     int to = Math.min(n, from + batch);
@@ -213,7 +225,8 @@ public final class VaeTrainer {
                     listener.afterStep(System.nanoTime() - stepStart);
                 }
                 double trainLoss = sum / n;
-                double valLoss = val == null ? Double.NaN : evaluate(val, valNoise);
+                double valLoss = val == null ? Double.NaN
+                        : TrimmedLoss.lowerMean(perRecord(val, valNoise), trimming ? config.trimMaxShare() : 0);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 if (!Double.isFinite(trainLoss) || (val != null && !Double.isFinite(valLoss))) {
                     throw new IllegalStateException("training diverged at epoch " + epoch + " (train loss " + trainLoss
@@ -263,9 +276,9 @@ public final class VaeTrainer {
             }
         }
 
-        /** Mean -ELBO over {@code data} with fixed noise, in chunks. */
-        private double evaluate(Layout.Inputs data, float[] noise) {
-            double sum = 0;
+        /** -ELBO of every row of {@code data} with fixed noise, in chunks. */
+        private double[] perRecord(Layout.Inputs data, float[] noise) {
+            double[] out = new double[data.rows];
             int latent = config.latentSize();
             int[] identity = new int[data.rows];
             for (int i = 0; i < identity.length; i++) {
@@ -275,11 +288,14 @@ public final class VaeTrainer {
                 int to = Math.min(data.rows, from + EVAL_CHUNK);
                 float[] eps = java.util.Arrays.copyOfRange(noise, from * latent, to * latent);
                 try (Feeds feeds = new Feeds(gather(data, identity, from, to), eps);
-                     Result r = feeds.runner().fetch(model.elbo).run()) {
-                    sum += ((TFloat32) r.get(0)).getFloat() * (double) (to - from);
+                     Result r = feeds.runner().fetch(model.perRecord).run()) {
+                    TFloat32 t = (TFloat32) r.get(0);
+                    for (int i = from; i < to; i++) {
+                        out[i] = t.getFloat(i - from);
+                    }
                 }
             }
-            return sum / data.rows;
+            return out;
         }
 
         private Map<String, float[]> snapshot() {

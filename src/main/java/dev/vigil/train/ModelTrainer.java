@@ -10,33 +10,56 @@ import dev.vigil.model.TrainingListener;
 import dev.vigil.model.VaeConfig;
 import dev.vigil.model.VaeScorer;
 import dev.vigil.model.VaeTrainer;
+import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Trains a model ready to serve: the VAE on most of the data, then the calibration on a held-out
- * slice it never saw (scores of training rows are optimistically low and would set the threshold
- * too low). Used by {@code vigil train}, the demo's warm-up and the rolling-window retraining.
+ * Trains a model ready to serve: the VAE, then its calibration on scores of rows the scoring model
+ * never saw (scores of training rows are optimistically low and would set the threshold too low).
+ * Used by {@code vigil train}, {@code vigil evaluate}, the demo's warm-up and the rolling-window
+ * retraining.
+ *
+ * <p>From {@value #CROSS_FIT_ROWS} rows on, a random fifth (at least 500 rows) is held out: the VAE
+ * fits the rest and the held-out scores calibrate it. Below that, a 500-row slice would take more
+ * than a fifth of the data, so the calibration is <em>cross-fitted</em> instead: {@value #FOLDS}
+ * models, each trained without one fold, score that fold, and the served model is trained on every
+ * row. Each out-of-fold model saw 4/5 of the data, so its scores run a little high and the
+ * threshold errs towards fewer false alarms. Fewer than {@value #MIN_ROWS} rows cannot be calibrated.
  */
 public final class ModelTrainer {
+
+    /** Fewest rows {@link #train} accepts. */
+    public static final int MIN_ROWS = 100;
+
+    /** Below this many rows the calibration is cross-fitted instead of held out. */
+    public static final int CROSS_FIT_ROWS = 2_500;
+
+    /** Folds of the cross-fitted calibration. */
+    static final int FOLDS = 5;
 
     /** Share of the rows held out for calibration. */
     public static final double CALIBRATION_FRACTION = 0.2;
 
-    /** Fewest held-out rows for a calibration; smaller data sets hold out a larger share. */
+    /** Fewest held-out rows for a calibration. */
     static final int MIN_CALIBRATION_ROWS = 500;
 
     private ModelTrainer() {
     }
 
-    /** A trained, calibrated candidate and its held-out rows (for the validation gate). */
+    /**
+     * A trained, calibrated candidate and its held-out rows (for the validation gate): rows the
+     * candidate never saw, or none when the calibration was cross-fitted.
+     */
     public record Trained(ModelBundle bundle, double[][] heldOut) {
     }
 
+    /**
+     * @throws IllegalArgumentException with fewer than {@link #MIN_ROWS} rows
+     */
     public static Trained train(FeatureSpec spec, double[][] rows, VaeConfig vae, CalibrationSettings calibration,
                                 TrainingListener listener) {
-        int heldOutCount = (int) Math.max(Math.round(rows.length * CALIBRATION_FRACTION), Math.min(MIN_CALIBRATION_ROWS, rows.length / 2));
-        if (rows.length - heldOutCount < 100) {
-            throw new IllegalArgumentException("need at least " + (100 + MIN_CALIBRATION_ROWS) + " rows to train and calibrate, got " + rows.length);
+        if (rows.length < MIN_ROWS) {
+            throw new IllegalArgumentException("need at least " + MIN_ROWS + " rows to train and calibrate a model, got " + rows.length);
         }
         double[][] shuffled = rows.clone();
         Random random = new Random(vae.seed());
@@ -46,23 +69,51 @@ public final class ModelTrainer {
             shuffled[i] = shuffled[j];
             shuffled[j] = t;
         }
-        double[][] heldOut = java.util.Arrays.copyOfRange(shuffled, 0, heldOutCount);
-        double[][] fit = java.util.Arrays.copyOfRange(shuffled, heldOutCount, shuffled.length);
-
+        if (rows.length < CROSS_FIT_ROWS) {
+            return crossFitted(spec, shuffled, vae, calibration, listener);
+        }
+        int heldOutCount = (int) Math.max(Math.round(rows.length * CALIBRATION_FRACTION), MIN_CALIBRATION_ROWS);
+        double[][] heldOut = Arrays.copyOfRange(shuffled, 0, heldOutCount);
+        double[][] fit = Arrays.copyOfRange(shuffled, heldOutCount, shuffled.length);
         ModelBundle bundle = VaeTrainer.train(spec, fit, vae, listener);
         double[] scores = new double[heldOut.length];
         double[][] terms = new double[heldOut.length][];
+        score(bundle, heldOut, scores, terms, 0);
+        return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()), heldOut);
+    }
+
+    private static Trained crossFitted(FeatureSpec spec, double[][] rows, VaeConfig vae, CalibrationSettings calibration,
+                                       TrainingListener listener) {
+        double[] scores = new double[rows.length];
+        double[][] terms = new double[rows.length][];
+        for (int fold = 0; fold < FOLDS; fold++) {
+            int from = (int) ((long) rows.length * fold / FOLDS);
+            int to = (int) ((long) rows.length * (fold + 1) / FOLDS);
+            double[][] rest = new double[rows.length - (to - from)][];
+            System.arraycopy(rows, 0, rest, 0, from);
+            System.arraycopy(rows, to, rest, from, rows.length - to);
+            ModelBundle outOfFold = VaeTrainer.train(spec, rest, vae, listener);
+            score(outOfFold, Arrays.copyOfRange(rows, from, to), scores, terms, from);
+        }
+        ModelBundle bundle = VaeTrainer.train(spec, rows, vae, listener);
+        return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()), new double[0][]);
+    }
+
+    /** Writes the scores and per-feature terms of {@code rows} by {@code bundle} from index {@code offset}. */
+    private static void score(ModelBundle bundle, double[][] rows, double[] scores, double[][] terms, int offset) {
         try (VaeScorer scorer = VaeScorer.open(bundle)) {
-            ScoreBatch batch = scorer.score(heldOut);
-            for (int i = 0; i < heldOut.length; i++) {
+            ScoreBatch batch = scorer.score(rows);
+            for (int i = 0; i < rows.length; i++) {
                 RecordScore r = batch.get(i);
-                scores[i] = r.score();
-                terms[i] = r.featureTermsMissingAsNaN();
+                scores[offset + i] = r.score();
+                terms[offset + i] = r.featureTermsMissingAsNaN();
             }
         }
-        // With few held-out rows, start the tail lower so that it still has enough excesses to fit.
-        double tailQuantile = Math.min(calibration.tailQuantile(), 1.0 - 25.0 / heldOut.length);
-        Calibration fitted = Calibration.fit(scores, terms, calibration.withTailQuantile(Math.max(0.9, tailQuantile)));
-        return new Trained(bundle.withCalibration(fitted.toBytes()), heldOut);
+    }
+
+    private static Calibration calibrate(double[] scores, double[][] terms, CalibrationSettings calibration) {
+        // With few calibration rows, start the tail lower so that it still has enough excesses to fit.
+        double tailQuantile = Math.min(calibration.tailQuantile(), 1.0 - 25.0 / scores.length);
+        return Calibration.fit(scores, terms, calibration.withTailQuantile(Math.max(0.9, tailQuantile)));
     }
 }

@@ -93,7 +93,9 @@ public final class Retrainer {
             TrainingInfo info = candidate.training();
             double trainLoss = last(info.trainLoss());
             double validationLoss = last(info.validationLoss());
-            double candidateLoss = meanScore(candidate, trained.heldOut());
+            // A cross-fitted calibration (small windows) leaves no slice the candidate has not seen.
+            boolean heldOut = trained.heldOut().length > 0;
+            double candidateLoss = heldOut ? meanScore(candidate, trained.heldOut()) : Double.NaN;
             double[][] recent = java.util.Arrays.copyOfRange(window, window.length - Math.max(1, window.length / 10), window.length);
             double alertRate;
             try (VaeBatchScorer scorer = VaeBatchScorer.open(candidate, policy)) {
@@ -104,6 +106,11 @@ public final class Retrainer {
             if (alertRate > maxAlertRate) {
                 return new Outcome(Result.REJECTED, null, String.format(
                         "it would flag %.2f%% of recent records (bound %.2f%%)", 100 * alertRate, 100 * maxAlertRate),
+                        seconds(start), trainLoss, validationLoss);
+            }
+            if (current != null && !heldOut) {
+                return new Outcome(Result.PROMOTED, candidate, String.format(
+                        "flags %.2f%% of recent records (window too small for a held-out comparison)", 100 * alertRate),
                         seconds(start), trainLoss, validationLoss);
             }
             if (current != null) {
@@ -117,8 +124,9 @@ public final class Retrainer {
                         "held-out -ELBO %.3f nats (current %.3f), flags %.2f%% of recent records",
                         candidateLoss, currentLoss, 100 * alertRate), seconds(start), trainLoss, validationLoss);
             }
+            String loss = heldOut ? String.format("held-out -ELBO %.3f nats, ", candidateLoss) : "";
             return new Outcome(Result.PROMOTED, candidate, String.format(
-                    "first model: held-out -ELBO %.3f nats, flags %.2f%% of recent records", candidateLoss, 100 * alertRate),
+                    "first model: %sflags %.2f%% of recent records", loss, 100 * alertRate),
                     seconds(start), trainLoss, validationLoss);
         } catch (RuntimeException e) {
             LOG.warn("Training failed; the current model stays", e);

@@ -33,6 +33,42 @@ class ModelBundleTest {
     }
 
     @Test
+    void shouldScoreAFormatOneBundleExactlyAsTheVersionThatWroteIt() throws Exception {
+        // Written by the format-1 code (per-record variance, Gaussian, no trimming), with the
+        // scores it gave these rows: an upgrade must not change what a stored model says.
+        byte[] bytes = getClass().getResourceAsStream("/bundles/format1-numeric3.vglm").readAllBytes();
+        assertThat(ByteBuffer.wrap(bytes, 4, 4).getInt()).isEqualTo(1);
+
+        ModelBundle legacy = ModelBundle.fromBytes(bytes, FeatureSpec.numeric(3));
+
+        assertThat(legacy.config().decoderVariance()).isEqualTo(VaeConfig.DecoderVariance.PER_RECORD);
+        assertThat(legacy.config().studentDof()).isInfinite();
+        assertThat(legacy.config().trimMaxShare()).isZero();
+        assertThat(legacy.config().asinhEncoderInput()).isFalse();
+        try (VaeScorer scorer = VaeScorer.open(legacy)) {
+            ScoreBatch scores = scorer.score(new double[][] {{0, 0, 0}, {1, 2, 0.5}, {3, -1, 2}});
+            assertThat(scores.score(0)).isCloseTo(3.4822434186935425, org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(scores.score(1)).isCloseTo(4.393280982971191, org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(scores.score(2)).isCloseTo(11.356867909431458, org.assertj.core.data.Offset.offset(1e-4));
+        }
+        assertThat(ByteBuffer.wrap(legacy.toBytes(), 4, 4).getInt()).isEqualTo(ModelBundle.FORMAT_VERSION);
+        assertThat(ModelBundle.fromBytes(legacy.toBytes(), null).config()).isEqualTo(legacy.config());
+    }
+
+    @Test
+    void shouldRoundTripTheLikelihoodAndTrimmingSettings() {
+        VaeConfig robust = VaeConfig.defaults(Bundles.MIXED).withDecoderVariance(VaeConfig.DecoderVariance.PER_FEATURE)
+                .withStudentDof(4).withTrimMaxShare(0.2).withTrimFenceIqr(1.5).withAsinhEncoderInput(true);
+        ModelBundle original = Bundles.random(Bundles.MIXED, robust);
+
+        ModelBundle copy = ModelBundle.fromBytes(original.toBytes(), Bundles.MIXED);
+
+        assertThat(copy.config()).isEqualTo(robust);
+        assertThat(copy.weights()).containsKey("num/logvar");
+        assertThat(copy.toBytes()).isEqualTo(original.toBytes());
+    }
+
+    @Test
     void shouldSaveAndLoadFromFile(@TempDir Path dir) {
         Path file = dir.resolve("model.vgl");
         bundle.save(file);

@@ -52,6 +52,38 @@ class VaeScorerTest {
     }
 
     @Test
+    void shouldScoreNumericFeaturesByAStudentTWithOneLearnedVariancePerFeature() {
+        double nu = 4;
+        // One sample of z, so a feature's term is exactly the density at the one decoded mean.
+        VaeConfig config = VaeConfig.defaults(Bundles.MIXED).withDecoderVariance(VaeConfig.DecoderVariance.PER_FEATURE)
+                .withStudentDof(nu).withSamples(1);
+        ModelBundle robust = Bundles.random(Bundles.MIXED, config);
+        float[] rawLogVar = robust.weights().get("num/logvar").values();
+        double floor = config.logVarFloor();
+        // lgamma(2) - lgamma(2.5) + log(4 pi) / 2
+        double constant = -Math.log(1.329340388179137) + 0.5 * Math.log(nu * Math.PI);
+        int[] numeric = {0, 2, 3};
+
+        try (VaeScorer s = VaeScorer.open(robust)) {
+            ScoreBatch batch = s.score(Arrays.copyOf(ROWS, 50));
+            for (int i = 0; i < batch.size(); i++) {
+                RecordScore r = batch.get(i);
+                for (int k = 0; k < numeric.length; k++) {
+                    int j = numeric[k];
+                    double center = robust.normalization().center()[j];
+                    double scale = robust.normalization().scale()[j];
+                    double lv = floor + Math.log1p(Math.exp(rawLogVar[k] - floor));
+                    double residual = (ROWS[i][j] - r.expected(j)) / scale;
+                    double expected = constant + 0.5 * lv + (nu + 1) / 2 * Math.log1p(residual * residual * Math.exp(-lv) / nu)
+                            + Math.log(scale);
+                    assertThat(r.featureTerm(j)).as("row %d feature %d (center %s)", i, j, center)
+                            .isCloseTo(expected, within(1e-4 * (1 + Math.abs(expected))));
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldSplitTheScoreExactlyIntoKlAndFeatureTerms() {
         ScoreBatch batch = scorer.score(ROWS);
         assertThat(batch.size()).isEqualTo(ROWS.length);

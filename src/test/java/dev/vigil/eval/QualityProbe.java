@@ -1,0 +1,118 @@
+package dev.vigil.eval;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The detection-quality study behind docs/BENCHMARKS.md: every shared set, several seeds, mean and
+ * spread of AUROC and AUPRC per detector. ADBench sets draw their own 70/30 split per seed.
+ * Run from the test classpath:
+ * {@code java -cp target/test-classes:target/classes:target/lib/* dev.vigil.eval.QualityProbe
+ * [--seeds 42,43,44] [--detectors vae,pca,...] [--sets thyroid,cardio,...]}.
+ */
+public final class QualityProbe {
+
+    static final Path DATA = Path.of(System.getProperty("vigil.datasets", "../shared/datasets"));
+
+    public static void main(String[] args) throws Exception {
+        List<Long> seeds = List.of(42L, 43L, 44L);
+        List<String> detectors = List.of("vae");
+        List<String> sets = null;
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--seeds" -> seeds = java.util.Arrays.stream(args[i + 1].split(",")).map(Long::parseLong).toList();
+                case "--detectors" -> detectors = List.of(args[i + 1].split(","));
+                case "--sets" -> sets = List.of(args[i + 1].split(","));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        Map<String, Path> files = new LinkedHashMap<>();
+        files.put("machine-1-6", DATA.resolve("smd"));
+        files.put("machine-2-1", DATA.resolve("smd"));
+        files.put("38_thyroid", DATA.resolve("adbench/38_thyroid.csv"));
+        files.put("6_cardio", DATA.resolve("adbench/6_cardio.csv"));
+        files.put("32_shuttle", DATA.resolve("adbench/32_shuttle.csv"));
+        files.put("machine-2-7", DATA.resolve("more/smd"));
+        files.put("2_annthyroid", DATA.resolve("more/adbench/2_annthyroid.csv"));
+        files.put("23_mammography", DATA.resolve("more/adbench/23_mammography.csv"));
+        files.put("28_pendigits", DATA.resolve("more/adbench/28_pendigits.csv"));
+        files.put("30_satellite", DATA.resolve("more/adbench/30_satellite.csv"));
+        Map<String, double[]> summary = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : files.entrySet()) {
+            String name = e.getKey();
+            if (sets != null && sets.stream().noneMatch(name::contains)) {
+                continue;
+            }
+            for (String detector : detectors) {
+                List<double[]> runs = new ArrayList<>();
+                for (long seed : seeds) {
+                    EvalDataset dataset = name.startsWith("machine")
+                            ? EvalDatasets.smd(e.getValue().resolve("train/" + name + ".txt"), e.getValue().resolve("test/" + name + ".txt"),
+                                    e.getValue().resolve("test_label/" + name + ".txt"), null)
+                            : EvalDatasets.labelledFile(e.getValue(), "label", seed);
+                    Detector d = detector.equals("vae")
+                            ? new VaeDetector(VaeDetector.Score.ELBO, seed, dev.vigil.calibration.CalibrationSettings.defaults(), QualityProbe::variant)
+                            : Detectors.create(detector, seed);
+                    EvalResult r = Evaluation.evaluate(dataset, d);
+                    runs.add(new double[] {r.auroc(), r.auprc(), r.trainSeconds()});
+                    System.err.printf(Locale.ROOT, "  %s %s seed %d: auroc %.3f auprc %.3f fpr@thr %s train %.1f s%n", name, detector, seed,
+                            r.auroc(), r.auprc(), r.fprAtThreshold(), r.trainSeconds());
+                }
+                double[] s = stats(runs);
+                summary.put(name + " " + detector, s);
+                System.out.printf(Locale.ROOT, "%-15s %-12s auroc %.3f ± %.3f  auprc %.3f ± %.3f  train %.1f s%n", name, detector,
+                        s[0], s[1], s[2], s[3], s[4]);
+            }
+        }
+        double mean = summary.values().stream().mapToDouble(s -> s[2]).average().orElse(Double.NaN);
+        System.out.printf(Locale.ROOT, "mean auprc over %d rows: %.4f%n", summary.size(), mean);
+    }
+
+    /** A variant of the default configuration from {@code -Dprobe.*} properties (dof, fence, share, asinh, latent, hidden). */
+    static dev.vigil.model.VaeConfig variant(dev.vigil.model.VaeConfig c) {
+        String v;
+        if ((v = System.getProperty("probe.dof")) != null) {
+            c = c.withStudentDof(Double.parseDouble(v));
+        }
+        if ((v = System.getProperty("probe.fence")) != null) {
+            c = c.withTrimFenceIqr(Double.parseDouble(v));
+        }
+        if ((v = System.getProperty("probe.share")) != null) {
+            c = c.withTrimMaxShare(Double.parseDouble(v));
+        }
+        if ((v = System.getProperty("probe.asinh")) != null) {
+            c = c.withAsinhEncoderInput(Boolean.parseBoolean(v));
+        }
+        if ((v = System.getProperty("probe.variance")) != null) {
+            c = c.withDecoderVariance(dev.vigil.model.VaeConfig.DecoderVariance.valueOf(v));
+        }
+        if ((v = System.getProperty("probe.latent")) != null) {
+            c = c.withLatentSize(Integer.parseInt(v));
+        }
+        if ((v = System.getProperty("probe.hidden")) != null) {
+            c = c.withHiddenSizes(java.util.Arrays.stream(v.split("-")).map(Integer::valueOf).toList());
+        }
+        if ((v = System.getProperty("probe.samples")) != null) {
+            c = c.withSamples(Integer.parseInt(v));
+        }
+        return c;
+    }
+
+    /** Mean and sample standard deviation of AUROC and AUPRC, mean training seconds. */
+    private static double[] stats(List<double[]> runs) {
+        double[] out = new double[5];
+        for (int k = 0; k < 2; k++) {
+            int col = k;
+            double m = runs.stream().mapToDouble(r -> r[col]).average().orElse(Double.NaN);
+            double v = runs.stream().mapToDouble(r -> (r[col] - m) * (r[col] - m)).sum() / Math.max(1, runs.size() - 1);
+            out[2 * k] = m;
+            out[2 * k + 1] = Math.sqrt(v);
+        }
+        out[4] = runs.stream().mapToDouble(r -> r[2]).average().orElse(Double.NaN);
+        return out;
+    }
+}

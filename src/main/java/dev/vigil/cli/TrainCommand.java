@@ -55,6 +55,10 @@ final class TrainCommand implements Callable<Integer> {
         TabularFile.Table table = TabularFile.read(data, spec, null);
         PrintWriter err = command.commandLine().getErr();
         err.printf("vigil train: %,d records, %d features from %s%n", table.size(), table.spec().size(), data);
+        if (table.size() < ModelTrainer.MIN_ROWS) {
+            throw new VigilCommand.UsageException("--data has " + table.size() + " records; a model needs at least "
+                    + ModelTrainer.MIN_ROWS + " to train and calibrate");
+        }
         VaeConfig config = VaeConfig.defaults(table.spec()).withSeed(seed).withThreads(threads);
         if (epochs != null) {
             config = config.withEpochs(epochs);

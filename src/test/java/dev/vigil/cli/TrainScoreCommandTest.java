@@ -66,6 +66,19 @@ class TrainScoreCommandTest {
     }
 
     @Test
+    void shouldRefuseFewerThanAHundredRecordsWithOneLineAndExitCode2() throws IOException {
+        Path train = csv("small.csv", 99, 0, 3);
+        StringWriter err = new StringWriter();
+        CommandLine cli = VigilCommand.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        cli.setErr(new PrintWriter(err, true));
+
+        assertThat(cli.execute("train", "--data", train.toString(), "--out", dir.resolve("m").toString())).isEqualTo(2);
+        assertThat(err.toString().lines().filter(l -> l.startsWith("vigil: ")).toList())
+                .containsExactly("vigil: --data has 99 records; a model needs at least 100 to train and calibrate");
+    }
+
+    @Test
     void shouldRefuseAMissingDataFileWithExitCode2() {
         assertThat(run(new StringWriter(), "train", "--data", dir.resolve("nope.csv").toString(), "--out",
                 dir.resolve("m").toString())).isEqualTo(2);

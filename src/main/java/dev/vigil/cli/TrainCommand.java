@@ -78,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
         stdout.printf("records      %,d trained, %,d validation, %s%n", bundle.training().records(),
                 bundle.training().validationRecords(), trained.heldOut().length > 0
                         ? String.format("%,d held out for calibration", trained.heldOut().length)
-                        : "calibration cross-fitted (fewer than " + ModelTrainer.CROSS_FIT_ROWS + " rows)");
+                        : "calibration cross-fitted over 5 folds (fewer than " + ModelTrainer.CROSS_FIT_ROWS + " rows)");
         stdout.printf("epochs       %d (best %d), %.1f s%n", bundle.training().epochs(), bundle.training().bestEpoch(),
                 (System.nanoTime() - start) / 1e9);
         stdout.printf("threshold    %.4f nats for a false-positive rate of %g%n", calibration.threshold(), calibration.targetFpr());

@@ -82,7 +82,8 @@ public final class VaeDetector implements Detector {
         if (score == Score.ELBO) {
             threshold = calibration.threshold();
         } else if (trained.heldOut().length == 0) {
-            // Cross-fitted calibration: there are no held-out rows to calibrate IWAE scores on.
+            // Cross-fitted calibration (fewer than ModelTrainer.CROSS_FIT_ROWS rows): no held-out rows to
+            // calibrate IWAE scores on, so vae_iwae reports no threshold there.
             threshold = Double.NaN;
         } else {
             double[] heldOut;

@@ -41,11 +41,14 @@ class ModelTrainerTest {
     }
 
     @Test
-    void shouldHoldOutAFifthForCalibrationFromTheCrossFitLimitOn() {
-        ModelTrainer.Trained trained = train(rows(ModelTrainer.CROSS_FIT_ROWS, 2));
+    void shouldHoldOutAFifthButAtLeast500RowsForCalibrationFromTheCrossFitLimitOn() {
+        ModelTrainer.Trained atLimit = train(rows(ModelTrainer.CROSS_FIT_ROWS, 2));
+        ModelTrainer.Trained large = train(rows(3_000, 4));
 
-        assertThat(trained.heldOut().length).isEqualTo(ModelTrainer.CROSS_FIT_ROWS / 5);
-        assertThat(trained.bundle().training().records()).isEqualTo(ModelTrainer.CROSS_FIT_ROWS * 4 / 5);
+        assertThat(atLimit.heldOut().length).isEqualTo(500);
+        assertThat(atLimit.bundle().training().records()).isEqualTo(ModelTrainer.CROSS_FIT_ROWS - 500);
+        assertThat(large.heldOut().length).isEqualTo(600);
+        assertThat(large.bundle().training().records()).isEqualTo(2_400);
     }
 
     @Test

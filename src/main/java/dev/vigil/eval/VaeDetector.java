@@ -23,7 +23,8 @@ import java.util.stream.IntStream;
  * <p>Two scores: {@link Score#ELBO} ({@code vae}, -ELBO in nats, what the service scores) and
  * {@link Score#IWAE} ({@code vae_iwae}, the importance-weighted estimate of -log p(x), a tighter
  * bound). The IWAE threshold is calibrated on IWAE scores of the same held-out slice, with the same
- * settings, since the bundle's calibration is for -ELBO.
+ * settings, since the bundle's calibration is for -ELBO; below {@link ModelTrainer#CROSS_FIT_ROWS}
+ * training rows the calibration is cross-fitted, there is no held-out slice, and IWAE has none.
  *
  * <p>Attribution ({@link #topFeatures}) ranks features as alerts do
  * ({@code VaeBatchScorer.contributions}): by per-feature p-value (how rare this feature's

@@ -414,7 +414,7 @@ public final class ModelBundle {
         }
         VaeConfig base = new VaeConfig(hidden, s.readInt(), s.readUTF(), s.readInt(), s.readInt(), s.readDouble(), s.readDouble(),
                 s.readInt(), s.readInt(), s.readDouble(), s.readLong(), s.readInt(), s.readInt(), s.readDouble(), s.readInt(),
-                VaeConfig.DecoderVariance.PER_RECORD, Double.POSITIVE_INFINITY, 0, 0, false);
+                VaeConfig.DecoderVariance.PER_RECORD, Double.POSITIVE_INFINITY, 0, 3.0, false);
         if (format < 2) {
             // Format 1 models predicted each record's variance, with a Gaussian likelihood, no trimming
             // and raw standardized encoder input.

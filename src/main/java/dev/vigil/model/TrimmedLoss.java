@@ -26,7 +26,8 @@ final class TrimmedLoss {
         double[] sorted = losses.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
-        double quantileCut = sorted[Math.max(0, (int) Math.floor(n * (1 - maxShare)) - 1)];
+        // The small epsilon keeps rounding from trimming one row more than the cap allows.
+        double quantileCut = sorted[Math.max(0, (int) Math.floor(n * (1 - maxShare) + 1e-9) - 1)];
         double q1 = sorted[n / 4];
         double q3 = sorted[(3 * n) / 4];
         return Math.max(quantileCut, q3 + fenceIqr * (q3 - q1));

@@ -232,7 +232,8 @@ final class VaeGraph {
     private Operand<TFloat32> numericNll(Operand<TFloat32> lv, Operand<TFloat32> sq) {
         Operand<TFloat32> half = tf.constant(0.5f);
         double nu = config.studentDof();
-        if (Double.isInfinite(nu)) {
+        // Beyond a million degrees of freedom the float lgamma difference loses its precision; the t is a Gaussian there.
+        if (nu > 1e6) {
             return tf.math.mul(half, tf.math.add(tf.math.add(tf.constant(LOG_2PI), lv), sq));
         }
         Operand<TFloat32> constant = tf.math.add(tf.math.sub(tf.math.lgamma(tf.constant((float) (nu / 2))),

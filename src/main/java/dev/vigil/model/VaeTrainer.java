@@ -26,9 +26,10 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Mini-batch Adam (written in the graph with {@code ApplyAdam}, after clipping the global
  * gradient norm), an internal validation split with early stopping that keeps the best weights,
- * an optional linear KL warm-up, and one fresh sample of z per record and step. After the warm-up,
- * each epoch leaves out the rows whose -ELBO is far above the rest ({@link TrimmedLoss}), so a
- * contaminated window does not teach the model its anomalies. Everything random
+ * an optional linear KL warm-up, and one fresh sample of z per record and step. With
+ * {@code trimMaxShare > 0} (off by default), each epoch after the warm-up leaves out the rows whose
+ * -ELBO is far above the rest ({@link TrimmedLoss}), so contamination is not learned as normal.
+ * Everything random
  * (initial weights, split, shuffling, noise) comes from the config's seed and is fed from Java, so
  * the same data and seed give the same model. Training runs in its own graph and session with
  * {@code config.threads()} threads, so it never blocks a live {@link VaeScorer}.
@@ -196,8 +197,8 @@ public final class VaeTrainer {
                         TrainingListener listener, long start) {
             int batch = Math.min(config.batchSize(), train.rows);
             float[] valNoise = val == null ? null : gaussians(new Random(config.seed() ^ 0x7A1L), val.rows * config.latentSize());
-            float[] trainNoise = gaussians(new Random(config.seed() ^ 0x7B2L), train.rows * config.latentSize());
             boolean trimming = config.trimMaxShare() > 0;
+            float[] trainNoise = trimming ? gaussians(new Random(config.seed() ^ 0x7B2L), train.rows * config.latentSize()) : null;
             List<Double> trainLosses = new ArrayList<>();
             List<Double> valLosses = new ArrayList<>();
             Map<String, float[]> best = null;
@@ -226,7 +227,7 @@ public final class VaeTrainer {
                 }
                 double trainLoss = sum / n;
                 double valLoss = val == null ? Double.NaN
-                        : TrimmedLoss.lowerMean(perRecord(val, valNoise), trimming ? config.trimMaxShare() : 0);
+                        : trimming ? TrimmedLoss.lowerMean(perRecord(val, valNoise), config.trimMaxShare()) : evaluate(val, valNoise);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 if (!Double.isFinite(trainLoss) || (val != null && !Double.isFinite(valLoss))) {
                     throw new IllegalStateException("training diverged at epoch " + epoch + " (train loss " + trainLoss
@@ -274,6 +275,25 @@ public final class VaeTrainer {
                     return ((TFloat32) r.get(0)).getFloat();
                 }
             }
+        }
+
+        /** Mean -ELBO over {@code data} with fixed noise, in chunks (averaged in the graph, as before trimming existed). */
+        private double evaluate(Layout.Inputs data, float[] noise) {
+            double sum = 0;
+            int latent = config.latentSize();
+            int[] identity = new int[data.rows];
+            for (int i = 0; i < identity.length; i++) {
+                identity[i] = i;
+            }
+            for (int from = 0; from < data.rows; from += EVAL_CHUNK) {
+                int to = Math.min(data.rows, from + EVAL_CHUNK);
+                float[] eps = java.util.Arrays.copyOfRange(noise, from * latent, to * latent);
+                try (Feeds feeds = new Feeds(gather(data, identity, from, to), eps);
+                     Result r = feeds.runner().fetch(model.elbo).run()) {
+                    sum += ((TFloat32) r.get(0)).getFloat() * (double) (to - from);
+                }
+            }
+            return sum / data.rows;
         }
 
         /** -ELBO of every row of {@code data} with fixed noise, in chunks. */

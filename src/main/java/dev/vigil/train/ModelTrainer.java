@@ -19,13 +19,13 @@ import java.util.Random;
  * Used by {@code vigil train}, {@code vigil evaluate}, the demo's warm-up and the rolling-window
  * retraining.
  *
- * <p>From {@value #CROSS_FIT_ROWS} rows on, a random fifth (at least 500 rows) is held out: the VAE
- * fits the rest and the held-out scores calibrate it. Below that, a 500-row slice would take half
- * the data or more, so the calibration is <em>cross-fitted</em> instead: {@value #FOLDS} models,
- * each trained without one fold, score that fold, and the served model is trained on every row.
- * (Training on every row instead of 80% did not change the ranking on the benchmark sets, so
- * larger sets keep the cheaper held-out slice, and the service's validation gate keeps rows the
- * candidate never saw.) Each out-of-fold model saw 4/5 of the data, so its scores run a little high and the
+ * <p>From {@value #CROSS_FIT_ROWS} rows on, a random slice is held out: a fifth, or 500 rows, but
+ * at most half; the VAE fits the rest and the held-out scores calibrate it (and the service's
+ * validation gate compares models on them). Below that there are too few rows for both, so the
+ * calibration is <em>cross-fitted</em> instead: {@value #FOLDS} models, each trained without one
+ * fold, score that fold, and the served model is trained on every row (six trainings of a small
+ * model). Training on every row instead of 80% did not change the ranking on the benchmark sets,
+ * so larger sets keep the cheaper held-out slice. Each out-of-fold model saw 4/5 of the data, so its scores run a little high and the
  * threshold errs towards fewer false alarms. Fewer than {@value #MIN_ROWS} rows cannot be calibrated.
  */
 public final class ModelTrainer {
@@ -34,7 +34,7 @@ public final class ModelTrainer {
     public static final int MIN_ROWS = 100;
 
     /** Below this many rows the calibration is cross-fitted instead of held out. */
-    public static final int CROSS_FIT_ROWS = 1_000;
+    public static final int CROSS_FIT_ROWS = 600;
 
     /** Folds of the cross-fitted calibration. */
     static final int FOLDS = 5;
@@ -42,7 +42,7 @@ public final class ModelTrainer {
     /** Share of the rows held out for calibration. */
     public static final double CALIBRATION_FRACTION = 0.2;
 
-    /** Fewest held-out rows for a calibration. */
+    /** Fewest held-out rows for a calibration, when the data has twice as many. */
     static final int MIN_CALIBRATION_ROWS = 500;
 
     private ModelTrainer() {
@@ -74,7 +74,7 @@ public final class ModelTrainer {
         if (rows.length < CROSS_FIT_ROWS) {
             return crossFitted(spec, shuffled, vae, calibration, listener);
         }
-        int heldOutCount = (int) Math.max(Math.round(rows.length * CALIBRATION_FRACTION), MIN_CALIBRATION_ROWS);
+        int heldOutCount = (int) Math.max(Math.round(rows.length * CALIBRATION_FRACTION), Math.min(MIN_CALIBRATION_ROWS, rows.length / 2));
         double[][] heldOut = Arrays.copyOfRange(shuffled, 0, heldOutCount);
         double[][] fit = Arrays.copyOfRange(shuffled, heldOutCount, shuffled.length);
         ModelBundle bundle = VaeTrainer.train(spec, fit, vae, listener);

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One retraining: trains and calibrates a candidate on the window, then the validation gate.
  * The candidate is promoted only when (1) its mean -ELBO on its held-out slice is at most
- * {@code tolerance} nats worse than the current model's on the same slice, and (2) it would flag
+ * {@code tolerance} nats worse than the current model's on the same slice (skipped for a window
+ * under {@link ModelTrainer#CROSS_FIT_ROWS} records, whose calibration is cross-fitted and leaves
+ * no slice the candidate has not seen), and (2) it would flag
  * at most {@code maxAlertRate} of the window's most recent records. Runs off the stream thread;
  * never throws: a failure is an outcome, and the current model stays. A retraining uses at most
  * {@code cpuShare} of one core ({@link CpuShare}), so scoring keeps most of a small machine; the
@@ -110,7 +112,8 @@ public final class Retrainer {
             }
             if (current != null && !heldOut) {
                 return new Outcome(Result.PROMOTED, candidate, String.format(
-                        "flags %.2f%% of recent records (window too small for a held-out comparison)", 100 * alertRate),
+                        "flags %.2f%% of recent records (under %d records: no held-out comparison)", 100 * alertRate,
+                        ModelTrainer.CROSS_FIT_ROWS),
                         seconds(start), trainLoss, validationLoss);
             }
             if (current != null) {

@@ -41,12 +41,12 @@ class ModelTrainerTest {
     }
 
     @Test
-    void shouldHoldOutAFifthButAtLeast500RowsForCalibrationFromTheCrossFitLimitOn() {
+    void shouldHoldOutAFifthOr500RowsButAtMostHalfFromTheCrossFitLimitOn() {
         ModelTrainer.Trained atLimit = train(rows(ModelTrainer.CROSS_FIT_ROWS, 2));
         ModelTrainer.Trained large = train(rows(3_000, 4));
 
-        assertThat(atLimit.heldOut().length).isEqualTo(500);
-        assertThat(atLimit.bundle().training().records()).isEqualTo(ModelTrainer.CROSS_FIT_ROWS - 500);
+        assertThat(atLimit.heldOut().length).isEqualTo(ModelTrainer.CROSS_FIT_ROWS / 2);
+        assertThat(atLimit.bundle().training().records()).isEqualTo(ModelTrainer.CROSS_FIT_ROWS / 2);
         assertThat(large.heldOut().length).isEqualTo(600);
         assertThat(large.bundle().training().records()).isEqualTo(2_400);
     }

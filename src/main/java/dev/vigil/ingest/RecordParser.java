@@ -2,6 +2,7 @@ package dev.vigil.ingest;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -18,10 +19,13 @@ import java.util.List;
 public final class RecordParser {
 
     // NaN and Infinity literals are accepted by the tokenizer so that we can name them precisely
-    // (non_finite) instead of reporting them as broken JSON.
+    // (non_finite) instead of reporting them as broken JSON. Anything but whitespace after the
+    // value (a second object, stray brackets, raw bytes) makes the whole value not JSON: scoring
+    // its first object would hide a broken producer.
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     private final FeatureSpec spec;

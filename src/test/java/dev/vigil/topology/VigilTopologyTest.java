@@ -231,6 +231,8 @@ class VigilTopologyTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "not_json        | {\"host\":\"a\",                         | not JSON",
+            // A valid record followed by a second object is not one JSON value: nothing of it is scored.
+            "not_json        | {\"host\":\"a\",\"ts\":1,\"cpu\":1,\"region\":\"eu\",\"up\":true}{\"host\":\"b\"} | not JSON: Trailing token",
             "not_object      | [1,2,3]                                   | not an object",
             "missing_field   | {\"host\":\"a\",\"ts\":1,\"region\":\"eu\",\"up\":true} | 'cpu' is missing",
             "wrong_type      | {\"host\":\"a\",\"ts\":1,\"cpu\":\"high\",\"region\":\"eu\",\"up\":true} | 'cpu' must be a number",

@@ -24,6 +24,8 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Vigil's typed configuration: every {@code vigil.*} key is defined once in {@link #DEFINITION}
@@ -229,6 +231,8 @@ public final class VigilConfig extends AbstractConfig {
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
                     "How long a clean shutdown waits for Kafka Streams to close.");
 
+    private static final Logger LOG = LoggerFactory.getLogger(VigilConfig.class);
+
     private final Map<String, String> kafka;
 
     private VigilConfig(Map<String, String> vigil, Map<String, String> kafka) {
@@ -252,6 +256,11 @@ public final class VigilConfig extends AbstractConfig {
             } else {
                 throw new ConfigException("Configuration key '" + key + "' must start with 'vigil.' or 'kafka.'");
             }
+        }
+        List<String> unknown = KafkaKeys.unknown(kafka.keySet());
+        if (!unknown.isEmpty()) {
+            LOG.warn("No Kafka client or Streams setting is called {}: check the spelling (passed on to Kafka as given)",
+                    unknown.stream().map(k -> KAFKA_PREFIX + k).toList());
         }
         return new VigilConfig(vigil, kafka);
     }

@@ -1,6 +1,8 @@
 package dev.vigil.cli;
 
 import dev.vigil.config.VigilConfig;
+import dev.vigil.model.ModelBundle;
+import dev.vigil.model.ModelFormatException;
 import dev.vigil.service.VigilService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +29,15 @@ final class RunCommand implements Callable<Integer> {
             options.sets.put(VigilConfig.MODEL_FILE, model.toString());
         }
         VigilConfig config = options.load();
+        String modelFile = config.getString(VigilConfig.MODEL_FILE);
+        if (modelFile != null) {
+            // Before anything touches the cluster: a missing or corrupt model is one line, exit 2.
+            try {
+                ModelBundle.load(Path.of(modelFile), ConfigOptions.spec(config));
+            } catch (ModelFormatException | java.io.UncheckedIOException e) {
+                throw new VigilCommand.UsageException("--model: " + e.getMessage());
+            }
+        }
         try (VigilService service = new VigilService(config, ConfigOptions.spec(config))) {
             Signals.onTerminate(() -> service.streams().close(Duration.ZERO));
             service.start();

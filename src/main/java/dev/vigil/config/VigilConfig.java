@@ -257,12 +257,36 @@ public final class VigilConfig extends AbstractConfig {
                 throw new ConfigException("Configuration key '" + key + "' must start with 'vigil.' or 'kafka.'");
             }
         }
+        String bootstrap = kafka.get("bootstrap.servers");
+        if (bootstrap != null) {
+            checkBootstrapServers(bootstrap);
+        }
         List<String> unknown = KafkaKeys.unknown(kafka.keySet());
         if (!unknown.isEmpty()) {
             LOG.warn("No Kafka client or Streams setting is called {}: check the spelling (passed on to Kafka as given)",
                     unknown.stream().map(k -> KAFKA_PREFIX + k).toList());
         }
         return new VigilConfig(vigil, kafka);
+    }
+
+    /**
+     * Refuses a bootstrap list with an entry that is not {@code host:port} (Kafka's own parser,
+     * syntax only: a name that does not resolve yet, as in a starting compose file, is fine), so
+     * that a typo is one line before anything happens instead of a stack trace from the admin client.
+     */
+    private static void checkBootstrapServers(String value) {
+        String[] entries = value.split(",");
+        for (String raw : entries) {
+            String entry = raw.strip();
+            if (entry.isEmpty() && entries.length > 1) {
+                continue;
+            }
+            Integer port = org.apache.kafka.common.utils.Utils.getPort(entry);
+            if (org.apache.kafka.common.utils.Utils.getHost(entry) == null || port == null || port < 1 || port > 65535) {
+                throw new ConfigException("kafka.bootstrap.servers: '" + entry + "' is not host:port (for example "
+                        + "broker1:9092,broker2:9092)");
+            }
+        }
     }
 
     /** Reads a properties file (may be null) and applies the environment on top. */

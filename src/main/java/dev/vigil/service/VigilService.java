@@ -106,6 +106,9 @@ public final class VigilService implements AutoCloseable {
     }
 
     public void start() {
+        // Read a bootstrap model before touching the cluster: a missing or corrupt file creates nothing.
+        String modelFile = config.getString(VigilConfig.MODEL_FILE);
+        ModelBundle bundle = modelFile == null ? null : ModelBundle.load(Path.of(modelFile), spec);
         if (config.getBoolean(VigilConfig.TOPICS_CREATE)) {
             try (Admin admin = Admin.create(StreamsSettings.clientProperties(config, AdminClientConfig.configNames()))) {
                 List<String> created = Topics.ensure(admin, topics(config));
@@ -114,10 +117,8 @@ public final class VigilService implements AutoCloseable {
                 }
             }
         }
-        String modelFile = config.getString(VigilConfig.MODEL_FILE);
-        if (modelFile != null) {
+        if (bundle != null) {
             // A bootstrap model: published once, so every instance (and a restart) reads it from the models topic.
-            ModelBundle bundle = ModelBundle.load(Path.of(modelFile), spec);
             ModelRegistry registry = modelRegistry(config);
             if (registry.newestVersion() == 0) {
                 LOG.info("Published bootstrap model {} as v{}", modelFile, registry.publish(bundle));

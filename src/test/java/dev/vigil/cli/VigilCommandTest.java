@@ -8,6 +8,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -43,6 +45,33 @@ class VigilCommandTest {
     void shouldRejectAnUnknownCommandWithOneLineAndExitCode2() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(oneErrorLine()).contains("frobnicate");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"127.0.0.1", "host:notaport", "broker1:9092,broker2", "host:70000"})
+    void shouldRejectAMalformedBootstrapAddressWithOneLineAndExitCode2(String bootstrap) {
+        assertThat(run("run", "--bootstrap-servers", bootstrap)).isEqualTo(2);
+        assertThat(oneErrorLine()).contains("kafka.bootstrap.servers").contains("is not host:port");
+    }
+
+    private Path cpuSpec() throws IOException {
+        return Files.writeString(dir.resolve("cpu-spec.json"), "{\"features\":[{\"name\":\"cpu\",\"type\":\"numeric\"}]}");
+    }
+
+    @Test
+    void shouldRejectAMissingModelFileBeforeTouchingTheCluster() throws IOException {
+        // Port 1 has no broker: had Vigil tried to create its topics first, this would wait for the admin client.
+        assertThat(run("run", "--bootstrap-servers", "127.0.0.1:1", "--spec", cpuSpec().toString(),
+                "--model", dir.resolve("nope.vigil").toString())).isEqualTo(2);
+        assertThat(oneErrorLine()).contains("--model").contains("not found").contains("nope.vigil");
+    }
+
+    @Test
+    void shouldRejectACorruptModelFileBeforeTouchingTheCluster() throws IOException {
+        Path corrupt = Files.write(dir.resolve("corrupt.vigil"), new byte[] {'V', 'G', 'L', 'M', 0, 0, 0, 1, 0, 0});
+        assertThat(run("run", "--bootstrap-servers", "127.0.0.1:1", "--spec", cpuSpec().toString(), "--model", corrupt.toString()))
+                .isEqualTo(2);
+        assertThat(oneErrorLine()).contains("--model").contains("corrupt.vigil");
     }
 
     @Test

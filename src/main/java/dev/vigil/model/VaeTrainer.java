@@ -279,26 +279,29 @@ public final class VaeTrainer {
 
         /** Mean -ELBO over {@code data} with fixed noise, in chunks (averaged in the graph, as before trimming existed). */
         private double evaluate(Layout.Inputs data, float[] noise) {
-            double sum = 0;
-            int latent = config.latentSize();
-            int[] identity = new int[data.rows];
-            for (int i = 0; i < identity.length; i++) {
-                identity[i] = i;
-            }
-            for (int from = 0; from < data.rows; from += EVAL_CHUNK) {
-                int to = Math.min(data.rows, from + EVAL_CHUNK);
-                float[] eps = java.util.Arrays.copyOfRange(noise, from * latent, to * latent);
-                try (Feeds feeds = new Feeds(gather(data, identity, from, to), eps);
-                     Result r = feeds.runner().fetch(model.elbo).run()) {
-                    sum += ((TFloat32) r.get(0)).getFloat() * (double) (to - from);
-                }
-            }
-            return sum / data.rows;
+            double[] sum = {0};
+            inChunks(data, noise, model.elbo, (from, to, mean) -> sum[0] += mean.getFloat() * (double) (to - from));
+            return sum[0] / data.rows;
         }
 
         /** -ELBO of every row of {@code data} with fixed noise, in chunks. */
         private double[] perRecord(Layout.Inputs data, float[] noise) {
             double[] out = new double[data.rows];
+            inChunks(data, noise, model.perRecord, (from, to, losses) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = losses.getFloat(i - from);
+                }
+            });
+            return out;
+        }
+
+        /** What a chunk's fetched tensor is used for; the tensor is closed after the call. */
+        private interface ChunkResult {
+            void accept(int from, int to, TFloat32 fetched);
+        }
+
+        /** Runs {@code fetch} over {@code data} in chunks of {@link #EVAL_CHUNK} rows with the matching slices of {@code noise}. */
+        private void inChunks(Layout.Inputs data, float[] noise, Operand<TFloat32> fetch, ChunkResult result) {
             int latent = config.latentSize();
             int[] identity = new int[data.rows];
             for (int i = 0; i < identity.length; i++) {
@@ -308,14 +311,10 @@ public final class VaeTrainer {
                 int to = Math.min(data.rows, from + EVAL_CHUNK);
                 float[] eps = java.util.Arrays.copyOfRange(noise, from * latent, to * latent);
                 try (Feeds feeds = new Feeds(gather(data, identity, from, to), eps);
-                     Result r = feeds.runner().fetch(model.perRecord).run()) {
-                    TFloat32 t = (TFloat32) r.get(0);
-                    for (int i = from; i < to; i++) {
-                        out[i] = t.getFloat(i - from);
-                    }
+                     Result r = feeds.runner().fetch(fetch).run()) {
+                    result.accept(from, to, (TFloat32) r.get(0));
                 }
             }
-            return out;
         }
 
         private Map<String, float[]> snapshot() {

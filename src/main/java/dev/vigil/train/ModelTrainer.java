@@ -25,8 +25,9 @@ import java.util.Random;
  * calibration is <em>cross-fitted</em> instead: {@value #FOLDS} models, each trained without one
  * fold, score that fold, and the served model is trained on every row (six trainings of a small
  * model). Training on every row instead of 80% did not change the ranking on the benchmark sets,
- * so larger sets keep the cheaper held-out slice. Each out-of-fold model saw 4/5 of the data, so its scores run a little high and the
- * threshold errs towards fewer false alarms. Fewer than {@value #MIN_ROWS} rows cannot be calibrated.
+ * so larger sets keep the cheaper held-out slice. Each out-of-fold model saw 4/5 of the data, so
+ * its scores run a little high and the threshold errs towards fewer false alarms. Fewer than
+ * {@value #MIN_ROWS} rows cannot be calibrated.
  */
 public final class ModelTrainer {
 

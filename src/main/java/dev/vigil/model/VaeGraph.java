@@ -158,6 +158,11 @@ final class VaeGraph {
                     ? slice(out, nNum, nNum)
                     : tf.reshape(weight.apply("num/logvar"), tf.constant(new int[] {1, 1, nNum}));
             Operand<TFloat32> lv = tf.math.add(floor, tf.math.softplus(tf.math.sub(rawLogVar, floor)));
+            if (Double.isFinite(config.logVarCeiling())) {
+                // A smooth ceiling: the decoder cannot claim an outlying value is merely very uncertain.
+                Operand<TFloat32> ceiling = tf.constant((float) config.logVarCeiling());
+                lv = tf.math.sub(ceiling, tf.math.softplus(tf.math.sub(ceiling, lv)));
+            }
             Operand<TFloat32> sq = tf.math.mul(tf.math.square(tf.math.sub(x3, numMean)), tf.math.exp(tf.math.neg(lv)));
             numNll = tf.math.mul(tf.math.add(numericNll(lv, sq), logScale), m3);
 

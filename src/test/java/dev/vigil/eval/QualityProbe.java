@@ -72,7 +72,7 @@ public final class QualityProbe {
         System.out.printf(Locale.ROOT, "mean auprc over %d rows: %.4f%n", summary.size(), mean);
     }
 
-    /** A variant of the default configuration from {@code -Dprobe.*} properties (dof, fence, share, asinh, latent, hidden). */
+    /** A variant of the default configuration from {@code -Dprobe.*} properties (dof, fence, share, asinh, variance, latent, hidden, floor, ceiling, epochs, samples). */
     static dev.vigil.model.VaeConfig variant(dev.vigil.model.VaeConfig c) {
         String v;
         if ((v = System.getProperty("probe.dof")) != null) {
@@ -95,6 +95,15 @@ public final class QualityProbe {
         }
         if ((v = System.getProperty("probe.hidden")) != null) {
             c = c.withHiddenSizes(java.util.Arrays.stream(v.split("-")).map(Integer::valueOf).toList());
+        }
+        if ((v = System.getProperty("probe.floor")) != null) {
+            c = c.withLogVarFloor(Double.parseDouble(v));
+        }
+        if ((v = System.getProperty("probe.ceiling")) != null) {
+            c = c.withLogVarCeiling(Double.parseDouble(v));
+        }
+        if ((v = System.getProperty("probe.epochs")) != null) {
+            c = c.withEpochs(Integer.parseInt(v));
         }
         if ((v = System.getProperty("probe.samples")) != null) {
             c = c.withSamples(Integer.parseInt(v));

@@ -45,6 +45,7 @@ class ModelBundleTest {
         assertThat(legacy.config().studentDof()).isInfinite();
         assertThat(legacy.config().trimMaxShare()).isZero();
         assertThat(legacy.config().asinhEncoderInput()).isFalse();
+        assertThat(legacy.config().logVarCeiling()).isInfinite();
         try (VaeScorer scorer = VaeScorer.open(legacy)) {
             ScoreBatch scores = scorer.score(new double[][] {{0, 0, 0}, {1, 2, 0.5}, {3, -1, 2}});
             assertThat(scores.score(0)).isCloseTo(3.4822434186935425, org.assertj.core.data.Offset.offset(1e-4));
@@ -56,9 +57,28 @@ class ModelBundleTest {
     }
 
     @Test
+    void shouldScoreAFormatTwoBundleWithoutTheLogVarianceCeilingItWasTrainedWithout() throws Exception {
+        // Written by the format-2 code (default config of that release, trained 5 epochs on a
+        // noisy line), with the scores it gave these rows.
+        byte[] bytes = getClass().getResourceAsStream("/bundles/format2-numeric3.vglm").readAllBytes();
+        assertThat(ByteBuffer.wrap(bytes, 4, 4).getInt()).isEqualTo(2);
+
+        ModelBundle legacy = ModelBundle.fromBytes(bytes, FeatureSpec.numeric(3));
+
+        assertThat(legacy.config().logVarCeiling()).isInfinite();
+        try (VaeScorer scorer = VaeScorer.open(legacy)) {
+            ScoreBatch scores = scorer.score(new double[][] {{0, 0, 0}, {1, 2, 0.5}, {3, -1, 2}});
+            assertThat(scores.score(0)).isCloseTo(3.8812049999833107, org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(scores.score(1)).isCloseTo(4.869155406951904, org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(scores.score(2)).isCloseTo(9.799862623214722, org.assertj.core.data.Offset.offset(1e-4));
+        }
+        assertThat(ModelBundle.fromBytes(legacy.toBytes(), null).config()).isEqualTo(legacy.config());
+    }
+
+    @Test
     void shouldRoundTripTheLikelihoodAndTrimmingSettings() {
         VaeConfig robust = VaeConfig.defaults(Bundles.MIXED).withDecoderVariance(VaeConfig.DecoderVariance.PER_FEATURE)
-                .withStudentDof(4).withTrimMaxShare(0.2).withTrimFenceIqr(1.5).withAsinhEncoderInput(true);
+                .withStudentDof(4).withTrimMaxShare(0.2).withTrimFenceIqr(1.5).withAsinhEncoderInput(true).withLogVarCeiling(1.5);
         ModelBundle original = Bundles.random(Bundles.MIXED, robust);
 
         ModelBundle copy = ModelBundle.fromBytes(original.toBytes(), Bundles.MIXED);

@@ -60,6 +60,7 @@ class VaeScorerTest {
         ModelBundle robust = Bundles.random(Bundles.MIXED, config);
         float[] rawLogVar = robust.weights().get("num/logvar").values();
         double floor = config.logVarFloor();
+        double ceiling = config.logVarCeiling();
         // lgamma(2) - lgamma(2.5) + log(4 pi) / 2
         double constant = -Math.log(1.329340388179137) + 0.5 * Math.log(nu * Math.PI);
         int[] numeric = {0, 2, 3};
@@ -72,7 +73,8 @@ class VaeScorerTest {
                     int j = numeric[k];
                     double center = robust.normalization().center()[j];
                     double scale = robust.normalization().scale()[j];
-                    double lv = floor + Math.log1p(Math.exp(rawLogVar[k] - floor));
+                    double floored = floor + Math.log1p(Math.exp(rawLogVar[k] - floor));
+                    double lv = ceiling - Math.log1p(Math.exp(ceiling - floored));
                     double residual = (ROWS[i][j] - r.expected(j)) / scale;
                     double expected = constant + 0.5 * lv + (nu + 1) / 2 * Math.log1p(residual * residual * Math.exp(-lv) / nu)
                             + Math.log(scale);

@@ -99,6 +99,9 @@ public final class VigilConfig extends AbstractConfig {
     // Runtime
     public static final String STATE_DIR = "vigil.state.dir";
     public static final String HTTP_PORT = "vigil.http.port";
+    public static final String HTTP_BIND_ADDRESS = "vigil.http.bind.address";
+    public static final String HTTP_REQUEST_TIMEOUT_MS = "vigil.http.request.timeout.ms";
+    public static final String READINESS_BROKER_TIMEOUT_MS = "vigil.readiness.broker.timeout.ms";
     public static final String SHUTDOWN_TIMEOUT_MS = "vigil.shutdown.timeout.ms";
 
     public static final String UNKNOWN_CATEGORY_DEAD_LETTER = "dead_letter";
@@ -119,6 +122,12 @@ public final class VigilConfig extends AbstractConfig {
             throw new ConfigException(name, value, "must be a file path, or unset");
         }
     }, () -> "a file path, or unset");
+    /** Unset (null) means every interface; empty would mean the same by accident. */
+    private static final ConfigDef.Validator OPTIONAL_HOST = LambdaValidator.with((name, value) -> {
+        if (value != null && ((String) value).isBlank()) {
+            throw new ConfigException(name, value, "must be a host name or IP address, or unset");
+        }
+    }, () -> "a host name or IP address, or unset (every interface)");
     private static final ConfigDef.Validator TRUE_OR_FALSE = typeOnly("true or false");
 
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -228,6 +237,15 @@ public final class VigilConfig extends AbstractConfig {
                     "Directory of Kafka Streams state (buffers, windows). Kept across restarts; never wiped on start.")
             .define(HTTP_PORT, Type.INT, 9400, Range.between(0, 65535), Importance.MEDIUM,
                     "Port of the HTTP server (/metrics, /healthz, /readyz, /api/model); 0 picks a free port.")
+            .define(HTTP_BIND_ADDRESS, Type.STRING, null, OPTIONAL_HOST, Importance.MEDIUM,
+                    "Address the HTTP server listens on, e.g. 127.0.0.1 for this machine only; unset listens on every interface.")
+            .define(HTTP_REQUEST_TIMEOUT_MS, Type.LONG, 10_000L, Range.between(100, 3_600_000), Importance.LOW,
+                    "An HTTP request must be read and answered within this many milliseconds, counted from its first byte; "
+                    + "otherwise its connection is closed. Requests run on threads of their own (up to 16 at once), so one "
+                    + "that stalls does not hold up /healthz.")
+            .define(READINESS_BROKER_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(1_000), Importance.MEDIUM,
+                    "/readyz answers 503 once the Kafka cluster has not answered for this many milliseconds (an Admin client "
+                    + "describes the cluster every fifth of it). Kafka Streams itself stays RUNNING through a broker outage.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
                     "How long a clean shutdown waits for Kafka Streams to close.");
 

@@ -9,12 +9,11 @@ import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * for it), {@code /healthz}, {@code /readyz}, {@code /api/model} and an index page at {@code /}.
  *
  * <p>Built on the JDK's {@link HttpServer} with client_java's {@link MetricsHandler}, because the
- * library's own {@code HTTPServer} has no way to add handlers beside the metrics one. Handlers run
- * on a small pool of daemon threads, so a slow scrape does not hold up a health probe.
+ * library's own {@code HTTPServer} has no way to add handlers beside the metrics one. Every request
+ * runs on a thread of its own with a deadline ({@link ExchangeExecutor}), so a slow scrape or a
+ * client that never finishes its request does not hold up a health probe, and is cut at the
+ * request timeout.
  */
 public final class HttpEndpoints implements AutoCloseable {
 
@@ -50,14 +51,14 @@ public final class HttpEndpoints implements AutoCloseable {
             """;
 
     private final HttpServer server;
-    private final ExecutorService executor;
+    private final ExchangeExecutor executor;
     private final Supplier<Readiness> readiness;
     private final Supplier<?> model;
     private final ObjectMapper json = new ObjectMapper()
             .findAndRegisterModules()
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
-    private HttpEndpoints(HttpServer server, ExecutorService executor, Supplier<Readiness> readiness, Supplier<?> model) {
+    private HttpEndpoints(HttpServer server, ExchangeExecutor executor, Supplier<Readiness> readiness, Supplier<?> model) {
         this.server = server;
         this.executor = executor;
         this.readiness = readiness;
@@ -65,21 +66,58 @@ public final class HttpEndpoints implements AutoCloseable {
     }
 
     /**
-     * Starts serving on {@code port} on all interfaces.
+     * Where and how to serve.
      *
-     * @param port      the port ({@code vigil.http.port}); 0 picks a free one, see {@link #port()}
+     * @param bindAddress    host name or IP address to listen on ({@code vigil.http.bind.address}), or
+     *                       null for every interface
+     * @param port           the port ({@code vigil.http.port}); 0 picks a free one, see {@link #port()}
+     * @param requestTimeout a request must be read and answered within this time, counted from its
+     *                       first byte, or its connection is closed ({@code vigil.http.request.timeout.ms})
+     */
+    public record Settings(String bindAddress, int port, Duration requestTimeout) {
+
+        /** Vigil's default request timeout. */
+        public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+        public Settings {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+            }
+            Objects.requireNonNull(requestTimeout, "requestTimeout");
+            if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+                throw new IllegalArgumentException("request timeout must be positive, got " + requestTimeout);
+            }
+        }
+
+        /** Every interface, the given port, the default request timeout. */
+        public static Settings onPort(int port) {
+            return new Settings(null, port, DEFAULT_REQUEST_TIMEOUT);
+        }
+    }
+
+    /**
+     * Starts serving.
+     *
+     * @param settings  where to listen, and the request timeout
      * @param metrics   the metrics to serve
      * @param readiness asked on each {@code /readyz}
      * @param model     asked on each {@code /api/model}: an object Jackson can serialize, or null
      *                  when no model is loaded
+     * @throws IOException when the address cannot be resolved or bound
      */
-    public static HttpEndpoints start(int port, VigilMetrics metrics, Supplier<Readiness> readiness, Supplier<?> model)
+    public static HttpEndpoints start(Settings settings, VigilMetrics metrics, Supplier<Readiness> readiness, Supplier<?> model)
             throws IOException {
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(readiness, "readiness");
         Objects.requireNonNull(model, "model");
-        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-        ExecutorService executor = Executors.newFixedThreadPool(2, daemonThreads());
+        InetSocketAddress address = settings.bindAddress() == null
+                ? new InetSocketAddress(settings.port())
+                : new InetSocketAddress(settings.bindAddress(), settings.port());
+        if (address.isUnresolved()) {
+            throw new UnknownHostException("cannot resolve the bind address '" + settings.bindAddress() + "'");
+        }
+        HttpServer server = HttpServer.create(address, 0);
+        ExchangeExecutor executor = new ExchangeExecutor(settings.requestTimeout());
         HttpEndpoints endpoints = new HttpEndpoints(server, executor, readiness, model);
         server.createContext("/metrics", new MetricsHandler(metrics.registry()));
         server.createContext("/healthz", endpoints.guarded(endpoints::healthz));
@@ -88,7 +126,7 @@ public final class HttpEndpoints implements AutoCloseable {
         server.createContext("/", endpoints.guarded(endpoints::index));
         server.setExecutor(executor);
         server.start();
-        LOG.info("HTTP endpoints on port {}: /metrics /healthz /readyz /api/model", endpoints.port());
+        LOG.info("HTTP endpoints on {}: /metrics /healthz /readyz /api/model", server.getAddress());
         return endpoints;
     }
 
@@ -101,7 +139,7 @@ public final class HttpEndpoints implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        executor.shutdownNow();
+        executor.close();
     }
 
     private void healthz(HttpExchange exchange) throws IOException {
@@ -184,14 +222,5 @@ public final class HttpEndpoints implements AutoCloseable {
                 out.write(bytes);
             }
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemonThreads() {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "vigil-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

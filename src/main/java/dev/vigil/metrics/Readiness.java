@@ -1,6 +1,7 @@
 package dev.vigil.metrics;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -27,16 +28,22 @@ public record Readiness(boolean ready, String detail) {
     }
 
     /**
-     * The usual rule: ready while Kafka Streams is {@code RUNNING}, either with a model or in cold
-     * start (no model yet, which is by design: records are labelled unscored, not dropped).
+     * The usual rule: ready while Kafka Streams is {@code RUNNING} and the Kafka cluster answers,
+     * either with a model or in cold start (no model yet, which is by design: records are labelled
+     * unscored, not dropped). Kafka Streams stays {@code RUNNING} through a broker outage, so the
+     * cluster is a signal of its own.
      *
-     * @param state        the Kafka Streams client state
-     * @param modelVersion the version of the model in use, empty in cold start
+     * @param state          the Kafka Streams client state
+     * @param modelVersion   the version of the model in use, empty in cold start
+     * @param clusterProblem why the Kafka cluster counts as unreachable, empty while it answers
      */
-    public static Readiness of(KafkaStreams.State state, OptionalLong modelVersion) {
+    public static Readiness of(KafkaStreams.State state, OptionalLong modelVersion, Optional<String> clusterProblem) {
         Objects.requireNonNull(state, "state");
         if (state != KafkaStreams.State.RUNNING) {
-            return notReady(state.name());
+            return notReady(clusterProblem.map(p -> state.name() + "; " + p).orElse(state.name()));
+        }
+        if (clusterProblem.isPresent()) {
+            return notReady(clusterProblem.get() + " (Kafka Streams still says " + state.name() + ")");
         }
         return modelVersion.isPresent()
                 ? ready(state.name() + ", model v" + modelVersion.getAsLong())

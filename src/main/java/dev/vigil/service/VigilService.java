@@ -50,6 +50,7 @@ public final class VigilService implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
     private HttpEndpoints http;
+    private ClusterWatch cluster;
 
     public VigilService(VigilConfig config, FeatureSpec spec) {
         this.config = config;
@@ -126,11 +127,16 @@ public final class VigilService implements AutoCloseable {
                 LOG.info("The models topic already has models; not publishing {}", modelFile);
             }
         }
+        cluster = ClusterWatch.start(StreamsSettings.clientProperties(config, AdminClientConfig.configNames()),
+                Duration.ofMillis(config.getLong(VigilConfig.READINESS_BROKER_TIMEOUT_MS)));
+        HttpEndpoints.Settings httpSettings = new HttpEndpoints.Settings(config.getString(VigilConfig.HTTP_BIND_ADDRESS),
+                config.getInt(VigilConfig.HTTP_PORT), Duration.ofMillis(config.getLong(VigilConfig.HTTP_REQUEST_TIMEOUT_MS)));
         try {
-            http = HttpEndpoints.start(config.getInt(VigilConfig.HTTP_PORT), metrics, this::readiness, this::modelInfo);
+            http = HttpEndpoints.start(httpSettings, metrics, this::readiness, this::modelInfo);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve HTTP on port " + config.getInt(VigilConfig.HTTP_PORT)
-                    + " (" + VigilConfig.HTTP_PORT + "): " + e.getMessage(), e);
+            String where = (httpSettings.bindAddress() == null ? "" : httpSettings.bindAddress() + " ") + "port " + httpSettings.port();
+            throw new UncheckedIOException("cannot serve HTTP on " + where + " (" + VigilConfig.HTTP_BIND_ADDRESS + ", "
+                    + VigilConfig.HTTP_PORT + "): " + e.getMessage(), e);
         }
         metrics.bindKafkaStreams(streams);
         streams.start();
@@ -146,7 +152,8 @@ public final class VigilService implements AutoCloseable {
 
     private Readiness readiness() {
         long version = models.currentVersion();
-        return Readiness.of(streams.state(), version < 0 ? OptionalLong.empty() : OptionalLong.of(version));
+        return Readiness.of(streams.state(), version < 0 ? OptionalLong.empty() : OptionalLong.of(version),
+                cluster.problem());
     }
 
     private Object modelInfo() {
@@ -190,6 +197,9 @@ public final class VigilService implements AutoCloseable {
         }
         if (http != null) {
             http.close();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         models.close();
     }

@@ -8,23 +8,23 @@ import java.util.Map;
 import java.util.Random;
 
 /** Seeded model bundles with hand-made weights, for tests that need a model but not training. */
-final class Bundles {
+public final class Bundles {
 
     private Bundles() {
     }
 
-    static final FeatureSpec MIXED = new FeatureSpec(null, null, List.of(
+    public static final FeatureSpec MIXED = new FeatureSpec(null, null, List.of(
             FeatureSpec.Feature.numeric("cpu"),
             FeatureSpec.Feature.categorical("region", List.of("eu", "us", "ap")),
             FeatureSpec.Feature.numeric("latency").asOptional(),
             FeatureSpec.Feature.numeric("bytes")));
 
     /** A bundle of {@code spec} with small random weights. */
-    static ModelBundle random(FeatureSpec spec, long seed) {
+    public static ModelBundle random(FeatureSpec spec, long seed) {
         return random(spec, VaeConfig.defaults(spec).withSeed(seed));
     }
 
-    static ModelBundle random(FeatureSpec spec, VaeConfig config) {
+    public static ModelBundle random(FeatureSpec spec, VaeConfig config) {
         long seed = config.seed();
         Random random = new Random(seed);
         Map<String, ModelBundle.Weight> weights = new LinkedHashMap<>();

@@ -1,0 +1,130 @@
+package dev.vigil.train;
+
+import dev.vigil.score.TrainingSample;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The rolling training window in two changelogged stores: the admitted samples under increasing
+ * sequence numbers, and a few counters beside them. Everything here survives a restart or a
+ * move of the task, because it lives in the stores and nowhere else.
+ */
+final class TrainingWindow {
+
+    // Keys of the meta store.
+    static final String FIRST = "first";
+    static final String NEXT = "next";
+    static final String ADMITTED_SINCE_TRAINING = "admitted-since-training";
+    static final String LAST_TRAINING_MS = "last-training-ms";
+    static final String LAST_VERSION = "last-version";
+
+    private final KeyValueStore<Long, byte[]> samples;
+    private final KeyValueStore<String, Long> meta;
+
+    TrainingWindow(KeyValueStore<Long, byte[]> samples, KeyValueStore<String, Long> meta) {
+        this.samples = samples;
+        this.meta = meta;
+    }
+
+    /** Sequence number of the oldest sample still in the window. */
+    long first() {
+        return get(FIRST);
+    }
+
+    /** Sequence number the next admitted sample gets. */
+    long next() {
+        return get(NEXT);
+    }
+
+    long size() {
+        return next() - first();
+    }
+
+    /** Appends a sample (its {@link TrainingSample} bytes) and drops the oldest beyond {@code maxRecords}. */
+    void admit(byte[] sample, int maxRecords) {
+        long next = next();
+        samples.put(next, sample);
+        meta.put(NEXT, next + 1);
+        meta.put(ADMITTED_SINCE_TRAINING, admittedSinceTraining() + 1);
+        dropBefore(next + 1 - maxRecords);
+    }
+
+    /** Drops the samples older than {@code cutoff} in event time, oldest first, up to the first newer one. */
+    void evictOlderThan(long cutoff) {
+        long first = first();
+        long next = next();
+        while (first < next) {
+            byte[] value = samples.get(first);
+            if (value != null && TrainingSample.fromBytes(value).eventTime() >= cutoff) {
+                break;
+            }
+            samples.delete(first++);
+        }
+        meta.put(FIRST, first);
+    }
+
+    /** Drops every sample with a sequence number below {@code sequence}; returns how many went. */
+    long dropBefore(long sequence) {
+        long first = first();
+        long end = Math.min(sequence, next());
+        for (long seq = first; seq < end; seq++) {
+            samples.delete(seq);
+        }
+        meta.put(FIRST, Math.max(first, end));
+        return Math.max(0, end - first);
+    }
+
+    /** The features of the samples from sequence {@code from} on, oldest first. */
+    double[][] features(long from) {
+        long start = Math.max(from, first());
+        List<double[]> rows = new ArrayList<>((int) Math.max(0, next() - start));
+        if (start >= next()) {
+            return new double[0][];
+        }
+        try (KeyValueIterator<Long, byte[]> it = samples.range(start, next() - 1)) {
+            while (it.hasNext()) {
+                KeyValue<Long, byte[]> kv = it.next();
+                rows.add(TrainingSample.fromBytes(kv.value).features());
+            }
+        }
+        return rows.toArray(double[][]::new);
+    }
+
+    long admittedSinceTraining() {
+        return get(ADMITTED_SINCE_TRAINING);
+    }
+
+    /**
+     * Records that a training finished: the samples admitted before it started no longer count
+     * towards the next one, and the retrain interval starts over at {@code now}.
+     */
+    void trainingFinished(long admittedAtStart, long now) {
+        meta.put(ADMITTED_SINCE_TRAINING, Math.max(0, admittedSinceTraining() - admittedAtStart));
+        meta.put(LAST_TRAINING_MS, now);
+    }
+
+    /** Wall-clock time of the last finished training; on the first call, {@code now} becomes that time. */
+    long lastTrainingMs(long now) {
+        if (get(LAST_TRAINING_MS) == 0) {
+            meta.put(LAST_TRAINING_MS, now); // the interval counts from when this window started
+        }
+        return get(LAST_TRAINING_MS);
+    }
+
+    /** The last model version this window's task published, 0 if none. */
+    long lastVersion() {
+        return get(LAST_VERSION);
+    }
+
+    void published(long version) {
+        meta.put(LAST_VERSION, version);
+    }
+
+    private long get(String key) {
+        Long v = meta.get(key);
+        return v == null ? 0 : v;
+    }
+}

@@ -11,7 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code vigil run}: the service against a Kafka cluster, until Ctrl-C or SIGTERM. */
+/**
+ * {@code vigil run}: the service against a Kafka cluster, until Ctrl-C or SIGTERM. After either it
+ * exits within {@code vigil.shutdown.timeout.ms} plus {@link Signals#HALT_GRACE}: 0 when it stopped
+ * in order, 1 when it had to halt.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run Vigil against a Kafka cluster (kafka.bootstrap.servers or --bootstrap-servers).")
 final class RunCommand implements Callable<Integer> {
@@ -39,7 +43,9 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         try (VigilService service = new VigilService(config, ConfigOptions.spec(config))) {
-            Signals.onTerminate(() -> service.streams().close(Duration.ZERO));
+            // The handler only wakes this thread: it must never wait for Kafka Streams' lock, which start()
+            // holds for up to task.timeout.ms (5 min) while the global store waits for an unreachable broker.
+            Signals.onTerminate(Duration.ofMillis(config.getLong(VigilConfig.SHUTDOWN_TIMEOUT_MS)), service::requestStop);
             service.start();
             Throwable failure = service.awaitStop(Duration.ofDays(365_000));
             return failure == null ? VigilCommand.EXIT_OK : VigilCommand.EXIT_FAILURE;

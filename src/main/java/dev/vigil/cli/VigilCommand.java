@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.ingest.InvalidFeatureSpecException;
+import dev.vigil.kafka.KafkaUnavailableException;
 import java.io.PrintWriter;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
@@ -60,7 +61,9 @@ public final class VigilCommand implements Runnable {
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
-            if (e instanceof ConfigException || e instanceof InvalidFeatureSpecException || e instanceof UsageException) {
+            // An unreachable cluster is a configuration error as far as the user can tell: one line, exit 2.
+            if (e instanceof ConfigException || e instanceof InvalidFeatureSpecException || e instanceof UsageException
+                    || e instanceof KafkaUnavailableException) {
                 err.println("vigil: " + e.getMessage());
                 return EXIT_USAGE;
             }

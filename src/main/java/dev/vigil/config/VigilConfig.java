@@ -246,8 +246,9 @@ public final class VigilConfig extends AbstractConfig {
             .define(READINESS_BROKER_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(1_000), Importance.MEDIUM,
                     "/readyz answers 503 once the Kafka cluster has not answered for this many milliseconds (an Admin client "
                     + "describes the cluster every fifth of it). Kafka Streams itself stays RUNNING through a broker outage.")
-            .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
-                    "How long a clean shutdown waits for Kafka Streams to close.");
+            .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 20_000L, Range.atLeast(0), Importance.LOW,
+                    "How long a clean shutdown waits for Kafka Streams to close. After Ctrl-C or SIGTERM, "
+                            + "`vigil run` exits at most 3 s after this, in order or not.");
 
     private static final Logger LOG = LoggerFactory.getLogger(VigilConfig.class);
 

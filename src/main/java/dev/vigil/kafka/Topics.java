@@ -8,7 +8,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
@@ -20,7 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class Topics {
 
     private static final Logger LOG = LoggerFactory.getLogger(Topics.class);
-    private static final long TIMEOUT_SECONDS = 30;
+    /** How long Kafka has to answer each step of the set-up. */
+    public static final int TIMEOUT_SECONDS = 30;
+    private static final int TIMEOUT_MS = TIMEOUT_SECONDS * 1000;
 
     private Topics() {
     }
@@ -32,6 +36,7 @@ public final class Topics {
      * which is the operator's call, not ours).
      *
      * @return the names of the topics this call created, in the order given
+     * @throws KafkaUnavailableException when Kafka does not answer within {@link #TIMEOUT_SECONDS}
      * @throws IllegalStateException when a topic can be neither created nor found
      */
     public static List<String> ensure(Admin admin, Collection<TopicSpec> specs) {
@@ -40,7 +45,9 @@ public final class Topics {
             return created;
         }
         List<NewTopic> requests = specs.stream().map(TopicSpec::toNewTopic).toList();
-        CreateTopicsResult result = admin.createTopics(requests);
+        // The call itself ends at the deadline: otherwise it stays pending for default.api.timeout.ms (60 s)
+        // and Admin.close() waits for it, so a "30 s" failure would take twice that.
+        CreateTopicsResult result = admin.createTopics(requests, new CreateTopicsOptions().timeoutMs(TIMEOUT_MS));
         List<TopicSpec> existing = new ArrayList<>();
         for (TopicSpec spec : specs) {
             try {
@@ -49,6 +56,9 @@ public final class Topics {
                 LOG.info("Created topic {} ({} partitions, replication {}, configs {})",
                         spec.name(), spec.partitions(), spec.replication(), spec.configs());
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                    throw unavailable(e.getCause());
+                }
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new IllegalStateException("Cannot create topic '" + spec.name() + "': " + e.getCause().getMessage(), e.getCause());
                 }
@@ -63,7 +73,8 @@ public final class Topics {
 
     private static void warnAboutFewerPartitions(Admin admin, List<TopicSpec> existing) {
         Map<String, KafkaFuture<TopicDescription>> descriptions =
-                admin.describeTopics(existing.stream().map(TopicSpec::name).toList()).topicNameValues();
+                admin.describeTopics(existing.stream().map(TopicSpec::name).toList(),
+                        new DescribeTopicsOptions().timeoutMs(TIMEOUT_MS)).topicNameValues();
         for (TopicSpec spec : existing) {
             try {
                 int actual = await(descriptions.get(spec.name())).partitions().size();
@@ -72,6 +83,9 @@ public final class Topics {
                             spec.name(), actual, spec.partitions());
                 }
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                    throw unavailable(e.getCause());
+                }
                 throw new IllegalStateException("Topic '" + spec.name() + "' exists but cannot be described: "
                         + e.getCause().getMessage(), e.getCause());
             }
@@ -80,12 +94,17 @@ public final class Topics {
 
     private static <T> T await(KafkaFuture<T> future) throws ExecutionException {
         try {
-            return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            // A backstop only: the admin call fails by itself at TIMEOUT_MS.
+            return future.get(TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while setting up topics", e);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer within " + TIMEOUT_SECONDS + " s while setting up topics", e);
+            throw unavailable(e);
         }
+    }
+
+    private static KafkaUnavailableException unavailable(Throwable cause) {
+        return new KafkaUnavailableException("Kafka did not answer within " + TIMEOUT_SECONDS + " s while setting up topics", cause);
     }
 }

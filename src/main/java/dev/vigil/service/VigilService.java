@@ -2,6 +2,7 @@ package dev.vigil.service;
 
 import dev.vigil.config.VigilConfig;
 import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.kafka.KafkaUnavailableException;
 import dev.vigil.kafka.TopicSpec;
 import dev.vigil.kafka.Topics;
 import dev.vigil.metrics.HttpEndpoints;
@@ -111,11 +112,16 @@ public final class VigilService implements AutoCloseable {
         String modelFile = config.getString(VigilConfig.MODEL_FILE);
         ModelBundle bundle = modelFile == null ? null : ModelBundle.load(Path.of(modelFile), spec);
         if (config.getBoolean(VigilConfig.TOPICS_CREATE)) {
+            String bootstrap = StreamsSettings.of(config).getProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
+            LOG.info("Setting up topics on {} (Kafka has {} s to answer)", bootstrap, Topics.TIMEOUT_SECONDS);
             try (Admin admin = Admin.create(StreamsSettings.clientProperties(config, AdminClientConfig.configNames()))) {
                 List<String> created = Topics.ensure(admin, topics(config));
                 if (!created.isEmpty()) {
                     LOG.info("Created topics {}", created);
                 }
+            } catch (KafkaUnavailableException e) {
+                throw new KafkaUnavailableException(e.getMessage() + ": check kafka.bootstrap.servers=" + bootstrap
+                        + " (and the kafka.security.* settings) and that the cluster is up", e.getCause());
             }
         }
         if (bundle != null) {
@@ -183,7 +189,15 @@ public final class VigilService implements AutoCloseable {
         return streams.state();
     }
 
-    /** Blocks until Kafka Streams stopped or failed; returns the failure, if any. */
+    /**
+     * Makes {@link #awaitStop} return, so the caller goes on to {@link #close}. Does not block: a
+     * signal handler may call it while another thread is inside {@link #start}.
+     */
+    public void requestStop() {
+        stopped.countDown();
+    }
+
+    /** Blocks until Kafka Streams stopped or failed, or a stop was requested; returns the failure, if any. */
     public Throwable awaitStop(Duration timeout) throws InterruptedException {
         stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return failure;

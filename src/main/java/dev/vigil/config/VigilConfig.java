@@ -165,7 +165,7 @@ public final class VigilConfig extends AbstractConfig {
             .define(BATCH_MAX_WAIT_MS, Type.LONG, 5L, Range.between(1, 60_000), Importance.MEDIUM,
                     "Score a micro-batch when its oldest record has waited this long (wall clock).")
             .define(SCORE_THREADS, Type.INT, 1, Range.between(1, 64), Importance.LOW,
-                    "TensorFlow threads used by one scoring call.")
+                    "TensorFlow intra- and inter-op threads of the live model's scoring session (training uses vigil.train.threads).")
             .define(TARGET_FPR, Type.DOUBLE, 1e-3, Range.between(1e-9, 0.5), Importance.HIGH,
                     "Target false-positive rate: the threshold is calibrated so that about this share of normal records is flagged.")
             .define(MIN_SCORE_MARGIN, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,

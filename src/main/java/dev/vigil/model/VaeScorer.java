@@ -43,10 +43,15 @@ public final class VaeScorer implements AutoCloseable {
     private final Operand<TFloat32> catProb;
     private final Operand<TFloat32> iwae;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final int threads;
     private boolean closed;
 
-    private VaeScorer(ModelBundle bundle) {
+    private VaeScorer(ModelBundle bundle, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         this.bundle = bundle;
+        this.threads = threads;
         this.layout = new Layout(bundle.spec());
         VaeConfig config = bundle.config();
         Map<String, int[]> shapes = VaeGraph.weightShapes(layout, config);
@@ -74,16 +79,29 @@ public final class VaeScorer implements AutoCloseable {
             catProb = layout.numCategorical() == 0 ? null : tf.math.mean(elbo.catProb, tf.constant(1));
             iwae = vae.iwae(noise(tf, gaussianNoise(bundle.training().seed() ^ IWAE_NOISE,
                     config.iwaeSamples(), latent), config.iwaeSamples(), latent), config.iwaeSamples());
-            session = new Session(graph, sessionConfig(config.threads()));
+            session = new Session(graph, sessionConfig(threads));
         } catch (RuntimeException e) {
             graph.close();
             throw e;
         }
     }
 
-    /** Builds the graph and session for {@code bundle}; the caller owns the result and closes it. */
+    /**
+     * Builds the graph and session for {@code bundle}, with the TensorFlow threads it was trained
+     * with; the caller owns the result and closes it.
+     */
     public static VaeScorer open(ModelBundle bundle) {
-        return new VaeScorer(bundle);
+        return new VaeScorer(bundle, bundle.config().threads());
+    }
+
+    /** As {@link #open(ModelBundle)}, with {@code threads} TensorFlow intra- and inter-op threads for scoring. */
+    public static VaeScorer open(ModelBundle bundle, int threads) {
+        return new VaeScorer(bundle, threads);
+    }
+
+    /** TensorFlow intra- and inter-op threads of this scorer's session. */
+    public int threads() {
+        return threads;
     }
 
     public ModelBundle bundle() {

@@ -36,12 +36,17 @@ public final class VaeBatchScorer implements BatchScorer {
 
     /** Opens a scorer for a calibrated bundle; {@code policy} null means the policy the bundle was calibrated with. */
     public static VaeBatchScorer open(ModelBundle bundle, AlertPolicy policy) {
+        return open(bundle, policy, bundle.config().threads());
+    }
+
+    /** As {@link #open(ModelBundle, AlertPolicy)}, scoring with {@code threads} TensorFlow threads ({@code vigil.score.threads}). */
+    public static VaeBatchScorer open(ModelBundle bundle, AlertPolicy policy, int threads) {
         byte[] calibration = bundle.calibration();
         if (calibration.length == 0) {
             throw new ModelFormatException("model bundle v" + bundle.version() + " has no calibration: train it with vigil train");
         }
         Calibration c = Calibration.fromBytes(calibration);
-        return new VaeBatchScorer(VaeScorer.open(bundle), c, policy == null ? c.settings().alertPolicy() : policy);
+        return new VaeBatchScorer(VaeScorer.open(bundle, threads), c, policy == null ? c.settings().alertPolicy() : policy);
     }
 
     public ModelBundle bundle() {
@@ -50,6 +55,11 @@ public final class VaeBatchScorer implements BatchScorer {
 
     public Calibration calibration() {
         return calibration;
+    }
+
+    /** TensorFlow threads of the scoring session. */
+    public int threads() {
+        return scorer.threads();
     }
 
     @Override

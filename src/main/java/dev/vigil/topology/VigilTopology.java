@@ -223,12 +223,13 @@ public final class VigilTopology {
     /** Models topic ─▶ global store ─▶ the scorer of every instance. */
     private static void addModelLoader(Topology topology, VigilConfig config, FeatureSpec spec, ModelHolder models) {
         AlertPolicy policy = alertPolicy(config);
+        int threads = config.getInt(VigilConfig.SCORE_THREADS);
         // Global stores restore from their source topic: no changelog of their own.
         topology.addGlobalStore(Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(Names.MODELS_STORE), Serdes.Long(), Serdes.ByteArray())
                         .withLoggingDisabled(),
                 Names.MODELS_SOURCE, new LongDeserializer(), new ByteArrayDeserializer(),
                 config.getString(VigilConfig.MODELS_TOPIC), Names.MODEL_LOADER,
-                () -> new ModelLoader(Names.MODELS_STORE, spec, models, bundle -> VaeBatchScorer.open(bundle, policy)));
+                () -> new ModelLoader(Names.MODELS_STORE, spec, models, bundle -> VaeBatchScorer.open(bundle, policy, threads)));
     }
 }

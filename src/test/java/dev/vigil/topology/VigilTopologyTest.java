@@ -140,6 +140,24 @@ class VigilTopologyTest {
     }
 
     @Test
+    void shouldScoreWithTheConfiguredTensorFlowThreadsNotTheTrainingOnes() {
+        start(Map.of(VigilConfig.SCORE_THREADS, "3"));
+        double[] scores = new java.util.Random(1).doubles(2_000).map(d -> 5 + d).toArray();
+        dev.vigil.model.ModelBundle bundle = dev.vigil.model.Bundles.random(SPEC, 1L).withVersion(1)
+                .withCalibration(dev.vigil.calibration.Calibration.fit(scores, null,
+                        dev.vigil.calibration.CalibrationSettings.defaults()).toBytes());
+        assertThat(bundle.config().threads()).isEqualTo(1);
+
+        driver.createInputTopic("vigil-models", new org.apache.kafka.common.serialization.LongSerializer(),
+                new ByteArraySerializer()).pipeInput(1L, bundle.toBytes());
+
+        try (ModelHolder.Lease lease = models.acquire()) {
+            assertThat(lease.scorer()).isInstanceOf(dev.vigil.score.VaeBatchScorer.class);
+            assertThat(((dev.vigil.score.VaeBatchScorer) lease.scorer()).threads()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void shouldLabelRecordsUnscoredBeforeTheFirstModel() {
         start(Map.of());
         IntStream.range(0, 4).forEach(i -> send(record("a", i, 100)));

@@ -37,6 +37,15 @@ import org.slf4j.LoggerFactory;
 public final class VigilConfig extends AbstractConfig {
 
     public static final String KAFKA_PREFIX = "kafka.";
+
+    /** Kafka's default {@code max.request.size}, which Vigil's producer keeps unless {@code kafka.producer.max.request.size} is set. */
+    public static final int DEFAULT_MAX_REQUEST_SIZE = 1 << 20;
+    /**
+     * What a scored record's outputs may need beyond its key and value: its buffer entry's entity and
+     * features, an alert's fields around the embedded value. {@link #MAX_RECORD_BYTES} plus this must
+     * fit the producer's {@code max.request.size}.
+     */
+    public static final int OUTPUT_HEADROOM_BYTES = 64 << 10;
     public static final String VIGIL_PREFIX = "vigil.";
 
     // Topics
@@ -142,7 +151,7 @@ public final class VigilConfig extends AbstractConfig {
             .define(ALERTS_TOPIC, Type.STRING, "vigil-alerts", TOPIC_NAME, Importance.HIGH,
                     "Topic that receives one alert per incident, keyed by entity.")
             .define(DEAD_LETTER_TOPIC, Type.STRING, "vigil-dead-letters", TOPIC_NAME, Importance.HIGH,
-                    "Topic that receives every input record that cannot be scored, with its original bytes and vigil.error.* headers.")
+                    "Topic that receives every input record that cannot be scored, with its original bytes (a prefix, the size and a SHA-256 when too large to send) and vigil.error.* headers.")
             .define(MODELS_TOPIC, Type.STRING, "vigil-models", TOPIC_NAME, Importance.MEDIUM,
                     "Compacted topic of model bundles keyed by version; the newest version is the current model.")
             .define(TRAINING_TOPIC, Type.STRING, "vigil-training-sample", TOPIC_NAME, Importance.LOW,
@@ -155,8 +164,11 @@ public final class VigilConfig extends AbstractConfig {
                     "Replication factor of topics Vigil creates.")
             .define(FEATURE_SPEC, Type.STRING, null, OPTIONAL_PATH, Importance.HIGH,
                     "Path of the feature spec (JSON): entity key, timestamp and feature fields. Required by `vigil run`.")
-            .define(MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(64, 64 << 20), Importance.LOW,
-                    "Input values larger than this many bytes are dead-lettered.")
+            .define(MAX_RECORD_BYTES, Type.INT, DEFAULT_MAX_REQUEST_SIZE - OUTPUT_HEADROOM_BYTES, Range.between(64, 64 << 20), Importance.LOW,
+                    "Input records whose key and value together are larger than this many bytes are dead-lettered "
+                            + "(a dead letter that does not fit the producer's max.request.size carries a prefix, the size and a SHA-256). "
+                            + "At most the producer's max.request.size minus " + OUTPUT_HEADROOM_BYTES + " (room for an alert around the record): "
+                            + "raise kafka.producer.max.request.size with it.")
             .define(UNKNOWN_CATEGORY, Type.STRING, UNKNOWN_CATEGORY_DEAD_LETTER,
                     ValidString.in(UNKNOWN_CATEGORY_DEAD_LETTER, UNKNOWN_CATEGORY_MISSING), Importance.LOW,
                     "What to do with a category the spec does not list: dead_letter the record, or treat the value as missing (only for optional features).")
@@ -257,6 +269,39 @@ public final class VigilConfig extends AbstractConfig {
     private VigilConfig(Map<String, String> vigil, Map<String, String> kafka) {
         super(DEFINITION, vigil, false);
         this.kafka = Map.copyOf(kafka);
+        int maxRequest = producerMaxRequestSize();
+        if (getInt(MAX_RECORD_BYTES) > (long) maxRequest - OUTPUT_HEADROOM_BYTES) {
+            throw new ConfigException(MAX_RECORD_BYTES, getInt(MAX_RECORD_BYTES), "must be at most the producer's "
+                    + "max.request.size (" + maxRequest + ") minus " + OUTPUT_HEADROOM_BYTES + ", so that a record Vigil scores "
+                    + "fits whole in its buffer and its alert: raise kafka.producer.max.request.size (and the output topics' "
+                    + "max.message.bytes) with it");
+        }
+    }
+
+    /**
+     * The largest record Kafka Streams' producer sends ({@code max.request.size}, from
+     * {@code kafka.producer.max.request.size}, else {@code kafka.max.request.size}, else Kafka's
+     * default): every output is sized against it before it is sent.
+     */
+    public int producerMaxRequestSize() {
+        String key = "producer.max.request.size";
+        String value = kafka.get(key);
+        if (value == null) {
+            key = "max.request.size";
+            value = kafka.get(key);
+        }
+        if (value == null) {
+            return DEFAULT_MAX_REQUEST_SIZE;
+        }
+        try {
+            int size = Integer.parseInt(value.trim());
+            if (size < 1) {
+                throw new NumberFormatException();
+            }
+            return size;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(KAFKA_PREFIX + key, value, "must be a positive number of bytes");
+        }
     }
 
     /** Builds a config from flat properties ({@code vigil.*} and {@code kafka.*} keys) without reading the environment. */

@@ -9,6 +9,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * First stage of the topology: parses each input value against the feature spec and forwards it
  * to {@code scoreChild}, or sends the original bytes to {@code deadLetterChild} with headers saying
  * why and where it came from. Never throws for bad input: a bad record must not stop the service.
+ * A dead letter larger than the producer may send ({@code maxSendBytes}) is cut to fit
+ * ({@link DeadLetters#deadLetter}): a refused send would stop the stream thread on that offset for good.
  */
 public final class IngestProcessor implements Processor<byte[], byte[], byte[], Object> {
 
@@ -21,10 +23,13 @@ public final class IngestProcessor implements Processor<byte[], byte[], byte[], 
     private final String scoreChild;
     private final String deadLetterChild;
     private final Listener listener;
+    private final int maxSendBytes;
     private ProcessorContext<byte[], Object> context;
 
-    public IngestProcessor(RecordParser parser, String scoreChild, String deadLetterChild, Listener listener) {
+    public IngestProcessor(RecordParser parser, String scoreChild, String deadLetterChild, Listener listener,
+                           int maxSendBytes) {
         this.parser = parser;
+        this.maxSendBytes = maxSendBytes;
         this.scoreChild = scoreChild;
         this.deadLetterChild = deadLetterChild;
         this.listener = listener;
@@ -42,9 +47,10 @@ public final class IngestProcessor implements Processor<byte[], byte[], byte[], 
             context.forward(record.withValue(parsed), scoreChild);
         } catch (InvalidRecordException e) {
             RecordMetadata source = context.recordMetadata().orElseThrow();
-            context.forward(record.withValue((Object) record.value()).withHeaders(DeadLetters.headers(record.headers(),
-                    e.errorClass(), e.getMessage(), source.topic(), source.partition(), source.offset(), record.timestamp())),
-                    deadLetterChild);
+            DeadLetters.DeadLetter dead = DeadLetters.deadLetter(record.key(), record.value(), record.headers(),
+                    e.errorClass(), e.getMessage(), source.topic(), source.partition(), source.offset(), record.timestamp(),
+                    maxSendBytes);
+            context.forward(new Record<>(dead.key(), (Object) dead.value(), record.timestamp(), dead.headers()), deadLetterChild);
             listener.deadLetter(source.topic(), e.errorClass());
         }
     }

@@ -28,6 +28,9 @@ public final class RecordParser {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
+    /** Longest entity key, in UTF-16 characters (at most 3 bytes each in UTF-8). */
+    public static final int MAX_ENTITY_CHARS = 1024;
+
     private final FeatureSpec spec;
     private final int maxBytes;
     private final boolean unknownCategoryAsMissing;
@@ -46,9 +49,12 @@ public final class RecordParser {
         if (value == null || value.length == 0) {
             throw new InvalidRecordException(ErrorClass.EMPTY_VALUE, "the value is empty");
         }
-        if (value.length > maxBytes) {
-            throw new InvalidRecordException(ErrorClass.TOO_LARGE,
-                    "the value has " + value.length + " bytes, more than the maximum " + maxBytes);
+        // The key counts too: a scored record is buffered (key, value and entity) in a changelog whose
+        // writes must stay under the producer's max.request.size, like the alert that embeds the value.
+        int keyBytes = key == null ? 0 : key.length;
+        if ((long) value.length + keyBytes > maxBytes) {
+            throw new InvalidRecordException(ErrorClass.TOO_LARGE, (keyBytes == 0 ? "the value has " + value.length
+                    : "the key and value have " + ((long) value.length + keyBytes)) + " bytes, more than the maximum " + maxBytes);
         }
         JsonNode root;
         try {
@@ -124,9 +130,21 @@ public final class RecordParser {
                 throw new InvalidRecordException(ErrorClass.WRONG_TYPE,
                         "entity key field '" + spec.entityKey() + "' must be a string or number, not " + describe(node));
             }
-            return node.asText();
+            return boundedEntity(node.asText());
         }
-        return key == null ? null : new String(key, StandardCharsets.UTF_8);
+        return key == null ? null : boundedEntity(new String(key, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The entity is every output's key and part of every score and alert: bounding it keeps those
+     * small whatever the input, so only an alert's copy of the input value can make an output large.
+     */
+    private static String boundedEntity(String entity) throws InvalidRecordException {
+        if (entity.length() > MAX_ENTITY_CHARS) {
+            throw new InvalidRecordException(ErrorClass.TOO_LARGE,
+                    "the entity key has " + entity.length() + " characters, more than the maximum " + MAX_ENTITY_CHARS);
+        }
+        return entity;
     }
 
     private long eventTime(JsonNode root, long kafkaTimestamp) throws InvalidRecordException {

@@ -72,6 +72,7 @@ public final class VigilMetrics {
     private final Histogram batchDuration;
     private final Histogram endToEndLatency;
     private final Counter deadLetters;
+    private final Counter outputsDropped;
     private final Counter alerts;
     private final Counter incidents;
     private final Counter trainingRuns;
@@ -84,6 +85,7 @@ public final class VigilMetrics {
 
     private final BoundedLabel deadLetterReasons = new BoundedLabel(MAX_FREE_LABEL_VALUES);
     private final BoundedLabel alertSeverities = new BoundedLabel(MAX_FREE_LABEL_VALUES);
+    private final BoundedLabel droppedTopics = new BoundedLabel(MAX_FREE_LABEL_VALUES);
     private final BoundedLabel incidentSeverities = new BoundedLabel(MAX_FREE_LABEL_VALUES);
 
     private final AtomicReference<ModelInfo> model = new AtomicReference<>();
@@ -147,6 +149,12 @@ public final class VigilMetrics {
                 .name("vigil_dead_letters_total")
                 .help("Records sent to the dead-letter topic, by reason class")
                 .labelNames("reason")
+                .register(registry);
+        outputsDropped = Counter.builder()
+                .name("vigil_output_records_dropped_total")
+                .help("Output records Kafka refused (e.g. larger than the topic's max.message.bytes) that Vigil skipped "
+                        + "so that the stream thread goes on; each one is logged. Should stay 0: outputs are sized before sending")
+                .labelNames("topic")
                 .register(registry);
         alerts = Counter.builder()
                 .name("vigil_alerts_total")
@@ -268,6 +276,14 @@ public final class VigilMetrics {
      */
     public void deadLetter(String reasonClass) {
         deadLetters.labelValues(deadLetterReasons.admit(reasonClass)).inc();
+    }
+
+    /**
+     * Counts one output record that was refused and skipped, by the topic it was meant for, normalized like every free label (Vigil's
+     * own topics and changelogs; bounded like {@link #deadLetter}).
+     */
+    public void outputDropped(String topic) {
+        outputsDropped.labelValues(droppedTopics.admit(topic)).inc();
     }
 
     /** Counts one alert of the given severity (bounded like {@link #deadLetter}). */

@@ -2,13 +2,16 @@ package dev.vigil.score;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import dev.vigil.kafka.RecordSize;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * One record of the alerts topic: the first anomaly of an incident (see {@code schemas/alert.schema.json}).
  * Both ids are derived from the source offset, so a replay after a crash repeats them.
  *
- * @param record the original input value, as JSON
+ * @param record          the original input value, as JSON; null when it was cut to fit the producer's limit
+ * @param recordTruncated what stands for {@code record} when it was cut, else null
  */
 public record Alert(
         String alertId,
@@ -24,7 +27,20 @@ public record Alert(
         long calibrationVersion,
         List<Contribution> topFeatures,
         SourceId source,
-        @JsonRawValue String record) {
+        @JsonRawValue String record,
+        TruncatedRecord recordTruncated) {
+
+    /** An alert that embeds the whole input value. */
+    public Alert(String alertId, String incidentId, String entity, long eventTime, long detectionTime, double score,
+                 double threshold, double pValue, String severity, long modelVersion, long calibrationVersion,
+                 List<Contribution> topFeatures, SourceId source, String record) {
+        this(alertId, incidentId, entity, eventTime, detectionTime, score, threshold, pValue, severity, modelVersion,
+                calibrationVersion, topFeatures, source, record, null);
+    }
+
+    /** The input value's size, SHA-256 (of its UTF-8 bytes) and first characters, in place of the value. */
+    public record TruncatedRecord(long bytes, String sha256, String prefix) {
+    }
 
     /** An alert opens an incident; {@link IncidentResolved} ({@code resolved}) closes it on the same topic. */
     @JsonProperty("status")
@@ -35,6 +51,18 @@ public record Alert(
     /** The same alert as part of an incident opened by {@code incidentId}. */
     public Alert inIncident(String incidentId) {
         return new Alert(alertId, incidentId, entity, eventTime, detectionTime, score, threshold, pValue, severity,
-                modelVersion, calibrationVersion, topFeatures, source, record);
+                modelVersion, calibrationVersion, topFeatures, source, record, recordTruncated);
+    }
+
+    /** The same alert with the embedded input value replaced by its size, SHA-256 and first {@code prefixChars} characters. */
+    public Alert withRecordTruncated(int prefixChars) {
+        if (record == null) {
+            return this;
+        }
+        byte[] bytes = record.getBytes(StandardCharsets.UTF_8);
+        TruncatedRecord truncated = new TruncatedRecord(bytes.length, RecordSize.sha256(bytes),
+                record.substring(0, Math.min(record.length(), prefixChars)));
+        return new Alert(alertId, incidentId, entity, eventTime, detectionTime, score, threshold, pValue, severity,
+                modelVersion, calibrationVersion, topFeatures, source, null, truncated);
     }
 }

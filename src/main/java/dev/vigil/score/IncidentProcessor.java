@@ -1,5 +1,6 @@
 package dev.vigil.score;
 
+import dev.vigil.kafka.RecordSize;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -80,6 +81,7 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
     private final long cooldownMs;
     private final String alertsChild;
     private final Listener listener;
+    private final int maxSendBytes;
     private ProcessorContext<byte[], Object> context;
     private KeyValueStore<String, byte[]> store;
     private long latestEventTime = Long.MIN_VALUE;
@@ -87,7 +89,15 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
     private long lastStreamTime = Long.MIN_VALUE;
     private long streamMovedAt;
 
-    public IncidentProcessor(String storeName, Duration cooldown, String alertsChild, Listener listener) {
+    /** Characters of the input value an alert keeps when the whole value does not fit. */
+    static final int TRUNCATED_RECORD_PREFIX_CHARS = 1024;
+
+    /**
+     * @param maxSendBytes the producer's {@code max.request.size}: an alert that would be larger
+     *                     embeds the input value's size, SHA-256 and prefix instead of the value
+     */
+    public IncidentProcessor(String storeName, Duration cooldown, String alertsChild, Listener listener, int maxSendBytes) {
+        this.maxSendBytes = maxSendBytes;
         this.storeName = storeName;
         this.cooldownMs = cooldown.toMillis();
         this.alertsChild = alertsChild;
@@ -121,8 +131,17 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
         Alert opening = alert.inIncident(alert.alertId());
         store.put(entity, new Incident(opening.incidentId(), alert.eventTime(), alert.eventTime(), 1, alert.score(),
                 context.currentSystemTimeMs()).toBytes());
-        context.forward(record.withValue((Object) Json.bytes(opening)), alertsChild);
+        context.forward(record.withValue((Object) alertBytes(record, opening)), alertsChild);
         listener.alerted(opening);
+    }
+
+    /** The alert's JSON, with the embedded input value cut when the whole would be refused by the producer. */
+    private byte[] alertBytes(Record<byte[], Object> record, Alert alert) {
+        byte[] json = Json.bytes(alert);
+        if (RecordSize.upperBound(record.key(), json, record.headers()) <= maxSendBytes) {
+            return json;
+        }
+        return Json.bytes(alert.withRecordTruncated(TRUNCATED_RECORD_PREFIX_CHARS));
     }
 
     private void expire(long now) {

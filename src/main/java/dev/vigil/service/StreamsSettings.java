@@ -26,6 +26,10 @@ public final class StreamsSettings {
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         // Streams' default linger of 100 ms would dominate end-to-end latency; a few ms still batches well.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
+        // Changelogs must take whatever the producer sends (a buffered record is up to max.request.size).
+        p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(config.producerMaxRequestSize()));
+        // A refused send is logged, counted and skipped instead of stopping the stream thread (outputs are sized first).
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, RefusedSendHandler.class.getName());
         // Kafka 4.3 warns at every start unless this is set; it becomes the default in 5.0.
         p.put("processing.exception.handler.global.enabled", "true");
         p.putAll(config.kafkaProperties());

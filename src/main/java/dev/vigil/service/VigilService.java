@@ -57,8 +57,9 @@ public final class VigilService implements AutoCloseable {
         this.config = config;
         this.spec = spec;
         this.models = new ModelHolder(this::modelSwapped);
-        this.streams = new KafkaStreams(VigilTopology.build(config, spec, models, new MetricsListener(metrics)),
-                StreamsSettings.of(config));
+        java.util.Properties settings = StreamsSettings.of(config);
+        settings.put(RefusedSendHandler.LISTENER_CONFIG, (java.util.function.Consumer<String>) metrics::outputDropped);
+        this.streams = new KafkaStreams(VigilTopology.build(config, spec, models, new MetricsListener(metrics)), settings);
         // A bug or a broken model must not leave a zombie that commits nothing: shut the client down loudly.
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Vigil stream thread failed; shutting down (buffered records stay in the changelog and are scored after a restart)", e);
@@ -84,8 +85,10 @@ public final class VigilService implements AutoCloseable {
         if (config.getString(VigilConfig.INPUT_PATTERN) == null) {
             config.inputTopics().forEach(t -> topics.add(new TopicSpec(t, partitions, replication, Map.of())));
         }
+        // Outputs take whatever the producer may send: a dead letter or an alert is sized against max.request.size.
+        Map<String, String> outputs = Map.of("max.message.bytes", Integer.toString(config.producerMaxRequestSize()));
         for (String key : List.of(VigilConfig.SCORES_TOPIC, VigilConfig.ALERTS_TOPIC, VigilConfig.DEAD_LETTER_TOPIC)) {
-            topics.add(new TopicSpec(config.getString(key), partitions, replication, Map.of()));
+            topics.add(new TopicSpec(config.getString(key), partitions, replication, outputs));
         }
         // One partition each: one task owns the training window, and the models topic is read whole by every instance.
         // The training topic's retention counts from when Vigil wrote a sample (LogAppendTime), not from the

@@ -120,6 +120,8 @@ public final class VigilTopology {
         RecordParser parser = new RecordParser(spec, config.getInt(VigilConfig.MAX_RECORD_BYTES),
                 VigilConfig.UNKNOWN_CATEGORY_MISSING.equals(config.getString(VigilConfig.UNKNOWN_CATEGORY)));
         Topology topology = new Topology();
+        // Outputs are sized against this before they are sent: a refused send would stop the stream thread.
+        int maxSendBytes = config.producerMaxRequestSize();
 
         String pattern = config.getString(VigilConfig.INPUT_PATTERN);
         ByteArrayDeserializer bytes = new ByteArrayDeserializer();
@@ -130,7 +132,7 @@ public final class VigilTopology {
         }
 
         topology.addProcessor(Names.INGEST,
-                () -> new IngestProcessor(parser, Names.SCORE, Names.DEAD_LETTER_SINK, listener), Names.SOURCE);
+                () -> new IngestProcessor(parser, Names.SCORE, Names.DEAD_LETTER_SINK, listener, maxSendBytes), Names.SOURCE);
         ByteArraySerializer out = new ByteArraySerializer();
         topology.addSink(Names.DEAD_LETTER_SINK, config.getString(VigilConfig.DEAD_LETTER_TOPIC), out, out, Names.INGEST);
 
@@ -157,7 +159,7 @@ public final class VigilTopology {
 
         Duration cooldown = Duration.ofMillis(config.getLong(VigilConfig.COOLDOWN_MS));
         topology.addProcessor(Names.INCIDENTS,
-                () -> new IncidentProcessor(Names.INCIDENTS_STORE, cooldown, Names.ALERTS_SINK, listener), Names.SCORE);
+                () -> new IncidentProcessor(Names.INCIDENTS_STORE, cooldown, Names.ALERTS_SINK, listener, maxSendBytes), Names.SCORE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(Names.INCIDENTS_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()

@@ -116,4 +116,22 @@ class VigilConfigTest {
         assertThat(config.getString(VigilConfig.FEATURE_SPEC)).isNull();
         assertThat(config.getString(VigilConfig.MODEL_FILE)).isNull();
     }
+
+    @Test
+    void shouldKeepTheDefaultMaximumRecordSizeUnderTheProducersLimitWithRoomForAnAlert() {
+        VigilConfig config = VigilConfig.of(Map.of());
+        assertThat(config.producerMaxRequestSize()).isEqualTo(1 << 20);
+        assertThat(config.getInt(VigilConfig.MAX_RECORD_BYTES) + VigilConfig.OUTPUT_HEADROOM_BYTES)
+                .isEqualTo(config.producerMaxRequestSize());
+    }
+
+    @Test
+    void shouldRefuseAMaximumRecordSizeThatLeavesNoRoomUnderTheProducersLimit() {
+        assertThatThrownBy(() -> VigilConfig.of(Map.of(VigilConfig.MAX_RECORD_BYTES, "2097152")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(VigilConfig.MAX_RECORD_BYTES).hasMessageContaining("kafka.producer.max.request.size");
+        VigilConfig raised = VigilConfig.of(Map.of(VigilConfig.MAX_RECORD_BYTES, "2097152",
+                "kafka.producer.max.request.size", Integer.toString(2097152 + VigilConfig.OUTPUT_HEADROOM_BYTES)));
+        assertThat(raised.producerMaxRequestSize()).isEqualTo(2097152 + VigilConfig.OUTPUT_HEADROOM_BYTES);
+    }
 }

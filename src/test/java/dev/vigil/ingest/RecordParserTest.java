@@ -49,4 +49,25 @@ class RecordParserTest {
     void shouldAcceptWhitespaceAroundTheObject(String value) throws InvalidRecordException {
         assertThat(parser.parse(null, bytes(value), 0).features()).containsExactly(1.0, 2.0);
     }
+
+    @Test
+    void shouldCountTheKeyWithTheValueAgainstTheMaximumSize() {
+        RecordParser small = new RecordParser(FeatureSpec.numeric(2), 100, false);
+        byte[] value = bytes("{\"f0\":1,\"f1\":2}");
+
+        assertThatThrownBy(() -> small.parse(new byte[100 - value.length + 1], value, 0))
+                .isInstanceOfSatisfying(InvalidRecordException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.TOO_LARGE);
+                    assertThat(e.getMessage()).isEqualTo("the key and value have 101 bytes, more than the maximum 100");
+                });
+    }
+
+    @Test
+    void shouldRefuseAnEntityKeyLongerThanTheMaximumAsTooLarge() {
+        String entity = "h".repeat(RecordParser.MAX_ENTITY_CHARS + 1);
+
+        assertThatThrownBy(() -> parser.parse(bytes(entity), bytes("{\"f0\":1,\"f1\":2}"), 0))
+                .isInstanceOfSatisfying(InvalidRecordException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.TOO_LARGE));
+    }
 }

@@ -4,6 +4,7 @@ import dev.vigil.ingest.InvalidFeatureSpecException;
 import dev.vigil.kafka.KafkaUnavailableException;
 import java.io.PrintWriter;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.AuthenticationException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -59,19 +60,39 @@ public final class VigilCommand implements Runnable {
             err.println("vigil: " + e.getMessage() + " (try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return EXIT_USAGE;
         });
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            PrintWriter err = commandLine.getErr();
-            // An unreachable cluster is a configuration error as far as the user can tell: one line, exit 2.
-            if (e instanceof ConfigException || e instanceof InvalidFeatureSpecException || e instanceof UsageException
-                    || e instanceof KafkaUnavailableException) {
-                err.println("vigil: " + e.getMessage());
-                return EXIT_USAGE;
-            }
-            err.println("vigil: failed: " + e);
-            e.printStackTrace(err);
-            return EXIT_FAILURE;
-        });
+        cli.setExecutionExceptionHandler(VigilCommand::handleFailure);
         return cli;
+    }
+
+    /** What a command that threw prints on stderr, and its exit code. */
+    static int handleFailure(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        // An unreachable cluster is a configuration error as far as the user can tell: one line, exit 2.
+        if (e instanceof ConfigException || e instanceof InvalidFeatureSpecException || e instanceof UsageException
+                || e instanceof KafkaUnavailableException) {
+            err.println("vigil: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        AuthenticationException refused = authenticationFailure(e);
+        if (refused != null) {
+            // Not a bug, so no stack trace: wherever it surfaced (Admin, Streams' global thread ...), say why.
+            err.println("vigil: the Kafka cluster refused the connection: " + refused.getMessage()
+                    + " (check kafka.security.protocol, the kafka.sasl.* and kafka.ssl.* settings and the credentials they refer to)");
+            return EXIT_FAILURE;
+        }
+        err.println("vigil: failed: " + e);
+        e.printStackTrace(err);
+        return EXIT_FAILURE;
+    }
+
+    /** The SASL or TLS authentication failure somewhere in {@code e}'s causes, or null. */
+    private static AuthenticationException authenticationFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AuthenticationException authentication) {
+                return authentication;
+            }
+        }
+        return null;
     }
 
     /** Bad input from the user that picocli cannot see (a file that does not exist, a bad combination). */

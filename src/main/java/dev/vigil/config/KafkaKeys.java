@@ -9,6 +9,7 @@ import java.util.Set;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -25,6 +26,7 @@ final class KafkaKeys {
             StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX,
             StreamsConfig.CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX);
 
+    private static final String CONFIG_PROVIDER_PREFIX = AbstractConfig.CONFIG_PROVIDERS_CONFIG + ".";
     private static final Set<String> CLIENT_KEYS = clientKeys();
     private static final Set<String> TOPIC_KEYS = topicKeys();
 
@@ -42,10 +44,19 @@ final class KafkaKeys {
         }
         for (String prefix : CLIENT_PREFIXES) {
             if (key.startsWith(prefix)) {
-                return CLIENT_KEYS.contains(key.substring(prefix.length()));
+                return knownClientKey(key.substring(prefix.length()));
             }
         }
-        return CLIENT_KEYS.contains(key);
+        return knownClientKey(key);
+    }
+
+    /**
+     * A client setting, or a setting of a named config provider ({@code config.providers.env.class},
+     * {@code config.providers.env.param.allowlist.pattern}), whose middle part the user chooses.
+     */
+    private static boolean knownClientKey(String key) {
+        return CLIENT_KEYS.contains(key)
+                || (key.startsWith(CONFIG_PROVIDER_PREFIX) && key.length() > CONFIG_PROVIDER_PREFIX.length());
     }
 
     private static Set<String> clientKeys() {

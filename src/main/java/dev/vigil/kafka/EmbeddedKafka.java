@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -33,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * records and committed offsets of the previous run. Internal topics are single-replica and
  * automatic topic creation is off: whoever needs a topic creates it (see {@link Topics}).
  *
+ * <p>Clients connect over PLAINTEXT. For tests of secured clients, {@link #start(Path, int, Map, SaslSsl)}
+ * adds a second listener speaking SASL_SSL with SCRAM-SHA-512 ({@link #saslSslBootstrapServers()});
+ * the controller and inter-broker traffic stay PLAINTEXT.
+ *
  * <p>Beware: a fatal fault inside the broker calls {@code org.apache.kafka.common.utils.Exit.halt},
  * which ends the whole JVM unless a halt procedure has been installed.
  */
@@ -43,17 +49,49 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final int BIND_ATTEMPTS = 5;
 
+    private static final String SASL_SSL_LISTENER = "SASL_SSL";
+    private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+
     private final KafkaRaftServer server;
     private final Path logDir;
     private final boolean deleteOnClose;
     private final String bootstrapServers;
+    private final String saslSslBootstrapServers;
     private boolean closed;
 
-    private EmbeddedKafka(KafkaRaftServer server, Path logDir, boolean deleteOnClose, int port) {
+    private EmbeddedKafka(KafkaRaftServer server, Path logDir, boolean deleteOnClose, int port, int saslSslPort) {
         this.server = server;
         this.logDir = logDir;
         this.deleteOnClose = deleteOnClose;
         this.bootstrapServers = HOST + ":" + port;
+        this.saslSslBootstrapServers = saslSslPort == 0 ? null : HOST + ":" + saslSslPort;
+    }
+
+    /**
+     * A SASL_SSL listener with SCRAM-SHA-512 authentication and one user.
+     *
+     * @param keyStore         PKCS12 key store with the broker's private key and certificate; clients
+     *                         must trust the certificate, which must name 127.0.0.1 (hostname verification is on)
+     * @param keyStorePassword password of the key store and of the key in it
+     * @param username         the one SCRAM user, created when the log directory is formatted
+     * @param password         that user's password (no commas: the storage format's SCRAM argument splits on them)
+     */
+    public record SaslSsl(Path keyStore, String keyStorePassword, String username, String password) {
+        public SaslSsl {
+            Objects.requireNonNull(keyStore, "keyStore");
+            Objects.requireNonNull(keyStorePassword, "keyStorePassword");
+            for (String value : new String[] {username, password}) {
+                if (value == null || value.isEmpty() || value.contains(",") || value.contains("\"")) {
+                    throw new IllegalArgumentException("SCRAM username and password must be non-empty, without , or \"");
+                }
+            }
+        }
+
+        /** Never the passwords: a record's default toString would print them into any log that names it. */
+        @Override
+        public String toString() {
+            return "SaslSsl[keyStore=" + keyStore + ", username=" + username + "]";
+        }
     }
 
     /** Starts a broker on a temporary log directory and a free port, with default settings. */
@@ -71,6 +109,17 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalStateException when the broker cannot start (e.g. the given port is taken)
      */
     public static EmbeddedKafka start(Path logDir, int port, Map<String, String> overrides) {
+        return start(logDir, port, overrides, null);
+    }
+
+    /**
+     * Starts a broker as {@link #start(Path, int, Map)} does, with a SASL_SSL listener on a free
+     * port beside the PLAINTEXT one when {@code saslSsl} is given.
+     *
+     * <p>The SCRAM user is written into the metadata when the log directory is formatted, so it
+     * exists before the first client connects; a directory formatted earlier keeps the users it had.
+     */
+    public static EmbeddedKafka start(Path logDir, int port, Map<String, String> overrides, SaslSsl saslSsl) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
         }
@@ -78,13 +127,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         Path dir = temporary ? createTempDir() : logDir.toAbsolutePath();
         long begin = System.nanoTime();
         try {
-            formatIfNeeded(dir);
+            formatIfNeeded(dir, saslSsl);
             for (int attempt = 1; ; attempt++) {
                 // Ports found free a moment ago may be taken by the time the broker binds: retry with new ones.
                 int clientPort = port == 0 ? freePort() : port;
                 int controllerPort = freePort();
-                KafkaRaftServer server = new KafkaRaftServer(
-                        new KafkaConfig(config(dir, clientPort, controllerPort, overrides), false), Time.SYSTEM);
+                int saslSslPort = saslSsl == null ? 0 : freePort();
+                Map<String, String> props = new LinkedHashMap<>(config(dir, clientPort, controllerPort, Map.of()));
+                if (saslSsl != null) {
+                    props.putAll(saslSslConfig(props, saslSslPort, saslSsl));
+                }
+                props.putAll(overrides);
+                KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
                 try {
                     server.startup();
                 } catch (RuntimeException e) {
@@ -92,14 +146,15 @@ public final class EmbeddedKafka implements AutoCloseable {
                     // A port the caller chose is not retried: taken is taken.
                     boolean retry = isBindFailure(e) && !(port != 0 && failedToBind(e, port)) && attempt < BIND_ATTEMPTS;
                     if (retry) {
-                        LOG.info("Port {} or {} was taken, retrying with new ports", clientPort, controllerPort);
+                        LOG.info("Port {}, {} or {} was taken, retrying with new ports", clientPort, controllerPort, saslSslPort);
                         continue;
                     }
                     throw new IllegalStateException("Kafka broker did not start on port " + clientPort
                             + " with log dir " + dir + ": " + rootMessage(e), e);
                 }
-                EmbeddedKafka kafka = new EmbeddedKafka(server, dir, temporary, clientPort);
-                LOG.info("Kafka broker ready at {} (log dir {}) in {} ms", kafka.bootstrapServers, dir,
+                EmbeddedKafka kafka = new EmbeddedKafka(server, dir, temporary, clientPort, saslSslPort);
+                LOG.info("Kafka broker ready at {}{} (log dir {}) in {} ms", kafka.bootstrapServers,
+                        saslSsl == null ? "" : " and " + kafka.saslSslBootstrapServers + " (SASL_SSL)", dir,
                         (System.nanoTime() - begin) / 1_000_000);
                 return kafka;
             }
@@ -114,6 +169,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** The address clients connect to, as {@code host:port}. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /**
+     * The SASL_SSL address ({@code host:port}), for clients with {@code security.protocol=SASL_SSL}
+     * and {@code sasl.mechanism=SCRAM-SHA-512}.
+     *
+     * @throws IllegalStateException when the broker was started without {@link SaslSsl}
+     */
+    public String saslSslBootstrapServers() {
+        if (saslSslBootstrapServers == null) {
+            throw new IllegalStateException("This broker has no SASL_SSL listener: start it with EmbeddedKafka.SaslSsl");
+        }
+        return saslSslBootstrapServers;
     }
 
     /** The directory holding the broker's data and metadata log. */
@@ -172,7 +240,28 @@ public final class EmbeddedKafka implements AutoCloseable {
         return props;
     }
 
-    private static void formatIfNeeded(Path dir) {
+    /** The SASL_SSL listener's settings, added to the single-node {@code defaults}. */
+    static Map<String, String> saslSslConfig(Map<String, String> defaults, int port, SaslSsl saslSsl) {
+        String prefix = "listener.name." + SASL_SSL_LISTENER.toLowerCase(Locale.ROOT) + ".";
+        Map<String, String> props = new LinkedHashMap<>();
+        String address = SASL_SSL_LISTENER + "://" + HOST + ":" + port;
+        props.put("listeners", defaults.get("listeners") + "," + address);
+        props.put("advertised.listeners", defaults.get("advertised.listeners") + "," + address);
+        props.put("listener.security.protocol.map",
+                defaults.get("listener.security.protocol.map") + "," + SASL_SSL_LISTENER + ":SASL_SSL");
+        // Only SCRAM: the default GSSAPI would need Kerberos.
+        props.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
+        // The server side of SCRAM needs a login module but no credentials of its own (inter-broker stays PLAINTEXT).
+        props.put(prefix + SCRAM_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        props.put(prefix + "ssl.keystore.type", "PKCS12");
+        props.put(prefix + "ssl.keystore.location", saslSsl.keyStore().toAbsolutePath().toString());
+        props.put(prefix + "ssl.keystore.password", saslSsl.keyStorePassword());
+        props.put(prefix + "ssl.key.password", saslSsl.keyStorePassword());
+        return props;
+    }
+
+    private static void formatIfNeeded(Path dir, SaslSsl saslSsl) {
         if (Files.exists(dir.resolve("meta.properties"))) {
             // Formatting again would give the directory a new cluster id and fail: reuse it as it is.
             LOG.info("Reusing formatted log dir {}", dir);
@@ -189,6 +278,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setControllerListenerName("CONTROLLER")
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
                     .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                    // As kafka-storage format --add-scram: the user is in the metadata before the broker starts.
+                    .setScramArguments(saslSsl == null ? List.of() : List.of(SCRAM_MECHANISM
+                            + "=[name=" + saslSsl.username() + ",password=" + saslSsl.password() + "]"))
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("Cannot format Kafka log dir " + dir + ": " + rootMessage(e), e);

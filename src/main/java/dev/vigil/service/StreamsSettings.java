@@ -4,6 +4,7 @@ import dev.vigil.config.VigilConfig;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -42,13 +43,17 @@ public final class StreamsSettings {
 
     /**
      * Properties for another client of the same cluster (security settings included): the
-     * {@code kafka.*} keys that client knows, e.g. {@code AdminClientConfig.configNames()}.
+     * {@code kafka.*} keys that client knows, e.g. {@code AdminClientConfig.configNames()}, and
+     * the settings of the config providers ({@code config.providers.NAME.*}) that resolve
+     * references such as {@code ${env:VIGIL_KAFKA_PASSWORD}} in them.
      */
     public static Properties clientProperties(VigilConfig config, java.util.Set<String> clientConfigNames) {
         Properties streams = of(config);
         Properties client = new Properties();
         for (String name : streams.stringPropertyNames()) {
-            if (clientConfigNames.contains(name)) {
+            // configNames() lists config.providers but not the per-provider keys; without them the
+            // client would leave ${env:...} unresolved and fail to authenticate.
+            if (clientConfigNames.contains(name) || name.startsWith(AbstractConfig.CONFIG_PROVIDERS_CONFIG + ".")) {
                 client.put(name, streams.getProperty(name));
             }
         }

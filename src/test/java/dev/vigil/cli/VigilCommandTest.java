@@ -116,4 +116,26 @@ class VigilCommandTest {
         assertThat(run("config", "docs")).isZero();
         assertThat(out.toString()).contains("| `vigil.score.batch.max.records` | int | `256` |");
     }
+
+    @Test
+    void shouldSayInOneLineThatTheClusterRefusedTheCredentialsWhereverTheFailureSurfaced() {
+        CommandLine cli = new CommandLine(new Refused()).setExecutionExceptionHandler(VigilCommand::handleFailure);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+
+        assertThat(cli.execute()).isEqualTo(VigilCommand.EXIT_FAILURE);
+        assertThat(oneErrorLine()).startsWith("vigil: the Kafka cluster refused the connection: Authentication failed "
+                + "during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512").contains("kafka.sasl.*");
+    }
+
+    /** Fails as {@code vigil run} does when Kafka Streams' global thread cannot log in. */
+    @CommandLine.Command(name = "refused")
+    static final class Refused implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new org.apache.kafka.streams.errors.StreamsException("Exception caught during initialization of GlobalStreamThread",
+                    new org.apache.kafka.common.errors.SaslAuthenticationException("Authentication failed during authentication "
+                            + "due to invalid credentials with SASL mechanism SCRAM-SHA-512"));
+        }
+    }
 }

@@ -27,4 +27,12 @@ class KafkaKeysTest {
         assertThat(KafkaKeys.unknown(List.of("producer.lingr.ms", "topic.retention.msec", "main.consumer.max.pol.records")))
                 .containsExactly("producer.lingr.ms", "topic.retention.msec", "main.consumer.max.pol.records");
     }
+
+    @Test
+    void shouldKnowTheSettingsOfANamedConfigProvider() {
+        List<String> keys = List.of("config.providers", "config.providers.env.class",
+                "config.providers.env.param.allowlist.pattern", "admin.config.providers.file.class");
+
+        assertThat(KafkaKeys.unknown(keys)).isEmpty();
+    }
 }

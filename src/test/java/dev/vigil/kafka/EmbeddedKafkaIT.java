@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.testsupport.Await;
 import dev.vigil.testsupport.KafkaBroker;
+import dev.vigil.testsupport.SelfSignedTls;
 import dev.vigil.testsupport.TestRecords;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -28,6 +30,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -131,6 +136,42 @@ class EmbeddedKafkaIT {
             assertThat(Integer.parseInt(config.get("group.min.session.timeout.ms").value()))
                     .isLessThanOrEqualTo(KafkaBroker.GROUP_SESSION_TIMEOUT_MS);
         }
+    }
+
+    @Test
+    void shouldServeSaslSslClientsThatKnowTheScramPasswordAndTurnAwayOthers(@TempDir Path dir) throws Exception {
+        SelfSignedTls tls = SelfSignedTls.create(dir.resolve("tls"));
+        String password = SelfSignedTls.randomSecret();
+        EmbeddedKafka.SaslSsl saslSsl = new EmbeddedKafka.SaslSsl(tls.keyStore(), tls.keyStorePassword(), "vigil", password);
+
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(null, 0, Map.of(), saslSsl)) {
+            assertThat(kafka.saslSslBootstrapServers()).isNotEqualTo(kafka.bootstrapServers());
+            try (Admin admin = Admin.create(saslSslClient(kafka, tls, password))) {
+                Topics.ensure(admin, List.of(TopicSpec.of("secured", 1)));
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("secured");
+            }
+            try (Admin wrong = Admin.create(saslSslClient(kafka, tls, "not-" + password))) {
+                assertThatThrownBy(() -> wrong.listTopics().names().get(30, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(SaslAuthenticationException.class)
+                        .hasMessageContaining("invalid credentials");
+            }
+            // The PLAINTEXT listener is unchanged.
+            try (Admin plain = admin(kafka)) {
+                assertThat(plain.listTopics().names().get(30, TimeUnit.SECONDS)).contains("secured");
+            }
+        }
+    }
+
+    private static Map<String, Object> saslSslClient(EmbeddedKafka kafka, SelfSignedTls tls, String password) {
+        return Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.saslSslBootstrapServers(),
+                AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SASL_SSL",
+                SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512",
+                SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                        + "username=\"vigil\" password=\"" + password + "\";",
+                SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12",
+                SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, tls.trustStore().toString(),
+                SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, tls.trustStorePassword());
     }
 
     private static Admin admin(EmbeddedKafka kafka) {

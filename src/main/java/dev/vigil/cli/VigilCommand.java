@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.ingest.InvalidFeatureSpecException;
+import dev.vigil.ingest.TabularFile;
 import dev.vigil.kafka.KafkaUnavailableException;
 import java.io.PrintWriter;
 import org.apache.kafka.common.config.ConfigException;
@@ -67,9 +68,9 @@ public final class VigilCommand implements Runnable {
     /** What a command that threw prints on stderr, and its exit code. */
     static int handleFailure(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
-        // An unreachable cluster is a configuration error as far as the user can tell: one line, exit 2.
+        // An unreachable cluster or a malformed data file is the user's to fix, as far as they can tell: one line, exit 2.
         if (e instanceof ConfigException || e instanceof InvalidFeatureSpecException || e instanceof UsageException
-                || e instanceof KafkaUnavailableException) {
+                || e instanceof KafkaUnavailableException || e instanceof TabularFile.MalformedFileException) {
             err.println("vigil: " + e.getMessage());
             return EXIT_USAGE;
         }

@@ -95,6 +95,13 @@ class VigilCommandTest {
     }
 
     @Test
+    void shouldRejectAMalformedDataFileWithOneLineNamingTheLine() throws IOException {
+        Path data = Files.writeString(dir.resolve("train.csv"), "cpu,mem\n0.5,0.1\n0.6,np.float64(0.2)\n");
+        assertThat(run("train", "--data", data.toString(), "--out", dir.resolve("m.vglm").toString())).isEqualTo(2);
+        assertThat(oneErrorLine()).contains("train.csv:3").contains("mem").contains("not a number");
+    }
+
+    @Test
     void shouldRejectABadFeatureSpec() throws IOException {
         Path spec = Files.writeString(dir.resolve("spec.json"), "{\"features\":[{\"name\":\"region\",\"type\":\"categorical\"}]}");
         Path config = Files.writeString(dir.resolve("vigil.properties"),

@@ -12,6 +12,13 @@ final class CpuShare implements TrainingListener {
 
     private static final long MIN_PAUSE_NANOS = 1_000_000;
 
+    /** A paced training was interrupted, e.g. because its task is closing: not a failure of the model. */
+    static final class Interrupted extends RuntimeException {
+        Interrupted(InterruptedException cause) {
+            super("training interrupted", cause);
+        }
+    }
+
     /** Sleeps for the given nanoseconds. */
     interface Pause {
         void pause(long nanos) throws InterruptedException;
@@ -49,7 +56,7 @@ final class CpuShare implements TrainingListener {
             pause.pause(nanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("training interrupted", e);
+            throw new Interrupted(e);
         }
     }
 }

@@ -61,6 +61,21 @@ class RetrainerTest {
     }
 
     @Test
+    void shouldStopAPacedTrainingThatIsInterruptedAndSaySoWithoutAFailureTrace() {
+        Retrainer paced = new Retrainer(SPEC, VAE, CALIBRATION, CALIBRATION.alertPolicy(), 1.0, 0.05, 0.5);
+        Thread.currentThread().interrupt();
+        try {
+            Retrainer.Outcome outcome = paced.run(window, current);
+
+            assertThat(outcome.result()).isEqualTo(Retrainer.Result.FAILED);
+            assertThat(outcome.reason()).isEqualTo("interrupted");
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt stays set for the executor").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
     void shouldReportAFailedTrainingInsteadOfThrowingSoTheCurrentModelStays() {
         double[][] wrongWidth = {{1, 2, 3}, {4, 5, 6}};
 

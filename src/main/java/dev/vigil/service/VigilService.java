@@ -1,6 +1,7 @@
 package dev.vigil.service;
 
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.kafka.KafkaUnavailableException;
 import dev.vigil.kafka.TopicSpec;
@@ -57,7 +58,7 @@ public final class VigilService implements AutoCloseable {
         this.config = config;
         this.spec = spec;
         this.models = new ModelHolder(this::modelSwapped);
-        this.streams = new KafkaStreams(VigilTopology.build(config, spec, models, new MetricsListener(metrics)),
+        this.streams = new KafkaStreams(VigilTopology.build(VigilSettings.from(config), spec, models, new MetricsListener(metrics)),
                 StreamsSettings.of(config));
         // A bug or a broken model must not leave a zombie that commits nothing: shut the client down loudly.
         streams.setUncaughtExceptionHandler(e -> {

@@ -1,6 +1,6 @@
 package dev.vigil.bench;
 
-import dev.vigil.calibration.AlertPolicy;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.InvalidRecordException;
 import dev.vigil.ingest.ParsedRecord;
@@ -49,8 +49,12 @@ public final class StageProfile {
     private StageProfile() {
     }
 
-    /** Times each stage over {@value #RECORDS} records, {@value #ROUNDS} rounds, keeping the fastest round (the least disturbed). */
-    public static Costs measure(FeatureSpec spec, ModelBundle bundle, AlertPolicy policy, int batchSize, long seed) {
+    /**
+     * Times each stage over {@value #RECORDS} records, {@value #ROUNDS} rounds, keeping the fastest round (the least
+     * disturbed), with the ingest limits, batch size, alert policy and scoring threads of {@code settings}.
+     */
+    public static Costs measure(FeatureSpec spec, ModelBundle bundle, VigilSettings settings, long seed) {
+        int batchSize = settings.scoring().batchMaxRecords();
         MetricsGenerator generator = new MetricsGenerator(seed + 4, 0.001);
         byte[][] keys = new byte[RECORDS][];
         byte[][] values = new byte[RECORDS][];
@@ -58,14 +62,14 @@ public final class StageProfile {
             keys[i] = generator.nextHost().getBytes(StandardCharsets.UTF_8);
             values[i] = generator.nextValue();
         }
-        RecordParser parser = new RecordParser(spec, 1 << 20, false);
+        RecordParser parser = settings.ingest().parser(spec);
         ParsedRecord[] parsed = new ParsedRecord[RECORDS];
         double parse = Double.MAX_VALUE;
         double encode = Double.MAX_VALUE;
         double score = Double.MAX_VALUE;
         double json = Double.MAX_VALUE;
         long sink = 0;
-        try (VaeBatchScorer scorer = VaeBatchScorer.open(bundle, policy)) {
+        try (VaeBatchScorer scorer = VaeBatchScorer.open(bundle, settings.alerts().policy(), settings.scoring().threads())) {
             for (int round = 0; round < ROUNDS; round++) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < RECORDS; i++) {

@@ -1,13 +1,13 @@
 package dev.vigil.bench;
 
-import dev.vigil.calibration.CalibrationSettings;
+import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.ErrorClass;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.kafka.TopicSpec;
 import dev.vigil.kafka.Topics;
 import dev.vigil.model.ModelBundle;
-import dev.vigil.model.VaeConfig;
 import dev.vigil.score.Alert;
 import dev.vigil.score.BatchScorer;
 import dev.vigil.score.ModelHolder;
@@ -179,7 +179,7 @@ public final class ThroughputBench {
 
     public Result run() throws InterruptedException {
         FeatureSpec spec = MetricsGenerator.spec();
-        VigilConfig base = config(INPUT, "bench-scores", Path.of("unused"));
+        VigilSettings base = VigilSettings.from(config(INPUT, "bench-scores", Path.of("unused")));
         ensure(List.of(TopicSpec.of(topic(INPUT), 1), TopicSpec.of(topic(WARMUP_INPUT), 1), TopicSpec.of(topic(LATENCY_INPUT), 1)));
         status.printf("bench: preloading %,d records (seed %d) ...%n", options.records(), options.seed());
         preload(topic(INPUT), options.records(), options.seed());
@@ -189,28 +189,29 @@ public final class ThroughputBench {
 
         status.printf("bench: training the VAE on %,d generated normal records ...%n", options.trainRecords());
         double[][] training = new MetricsGenerator(options.seed() + 2, 0).rows(options.trainRecords());
-        VaeConfig vae = VaeConfig.defaults(spec).withSeed(options.seed()).withEpochs(base.getInt(VigilConfig.TRAIN_EPOCHS));
-        CalibrationSettings calibration = CalibrationSettings.defaults().withTargetFpr(base.getDouble(VigilConfig.TARGET_FPR));
-        ModelBundle bundle = ModelTrainer.train(spec, training, vae, calibration, (e, t, v, s) -> { }).bundle().withVersion(1);
+        // Trained as the service trains, but seeded by the bench's --seed; scored as the service scores.
+        ModelBundle bundle = ModelTrainer.train(spec, training, base.training().vae(spec).withSeed(options.seed()),
+                base.training().calibration(), (e, t, v, s) -> { }).bundle().withVersion(1);
+        AlertPolicy policy = base.alerts().policy();
+        int threads = base.scoring().threads();
 
         if (options.warmupRecords() > 0) {
             status.printf("bench: warm-up (discarded) on %,d records ...%n", options.warmupRecords());
             passThrough(WARMUP_INPUT, options.warmupRecords());
-            vigil(WARMUP_INPUT, options.warmupRecords(), spec, VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(base)));
+            vigil(WARMUP_INPUT, options.warmupRecords(), spec, VaeBatchScorer.open(bundle, policy, threads));
         }
         Run pass = passThrough(INPUT, options.records());
-        Run vigil = vigil(INPUT, options.records(), spec, VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(base)));
+        Run vigil = vigil(INPUT, options.records(), spec, VaeBatchScorer.open(bundle, policy, threads));
         BufferCost bufferCost = bufferCost(applicationId("vigil", runs));
         Run rcf = vigil(INPUT, options.records(), spec,
-                RcfBatchScorer.train(spec, training, base.getDouble(VigilConfig.TARGET_FPR), options.seed()));
+                RcfBatchScorer.train(spec, training, base.training().calibration().targetFpr(), options.seed()));
         Run rcfNamed = new Run("rcf", rcf.records(), rcf.seconds(), rcf.recordsPerSecond(), rcf.scoreShare());
 
         double rate = options.latencyRate() > 0 ? options.latencyRate() : vigil.recordsPerSecond() / 2;
-        LatencyRun latency = latency(spec, VaeBatchScorer.open(bundle, VigilTopology.alertPolicy(base)), rate);
+        LatencyRun latency = latency(spec, VaeBatchScorer.open(bundle, policy, threads), rate);
 
         status.println("bench: profiling the stages of Vigil's per-record work in isolation ...");
-        StageProfile.Costs stages = StageProfile.measure(spec, bundle, VigilTopology.alertPolicy(base),
-                base.getInt(VigilConfig.BATCH_MAX_RECORDS), options.seed());
+        StageProfile.Costs stages = StageProfile.measure(spec, bundle, base, options.seed());
         return new Result(options.records(), options.guarantee(), pass, vigil, rcfNamed, rate, latency.samples.size(),
                 latency.missing, latency.samples.percentileMs(0.5), latency.samples.percentileMs(0.99),
                 latency.samples.percentileMs(1.0), stages, bufferCost);
@@ -274,7 +275,7 @@ public final class ThroughputBench {
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(name, runs));
             AtomicLong processed = new AtomicLong();
             AtomicLong scoreNanos = new AtomicLong();
-            Topology topology = VigilTopology.build(config, spec, models, counting(processed, scoreNanos));
+            Topology topology = VigilTopology.build(VigilSettings.from(config), spec, models, counting(processed, scoreNanos));
             return measure(name, topology, props, processed, scoreNanos, output, expected);
         } finally {
             deleteRecursively(state);
@@ -367,7 +368,8 @@ public final class ThroughputBench {
             Properties props = StreamsSettings.of(config);
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-latency-" + runId);
             AtomicLong processed = new AtomicLong();
-            try (KafkaStreams streams = new KafkaStreams(VigilTopology.build(config, spec, models, counting(processed, new AtomicLong())), props)) {
+            try (KafkaStreams streams = new KafkaStreams(VigilTopology.build(VigilSettings.from(config), spec, models,
+                    counting(processed, new AtomicLong())), props)) {
                 streams.start();
                 long waitUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < waitUntil) {

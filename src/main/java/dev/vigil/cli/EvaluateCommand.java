@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import dev.vigil.calibration.CalibrationSettings;
+import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.eval.VaeDetector;
 import picocli.CommandLine.Spec;
 
@@ -79,9 +81,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the split and of seeded detectors (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--target-fpr", defaultValue = "1e-3",
-            description = "Target false-positive rate of Vigil's calibrated threshold (default: ${DEFAULT-VALUE}).")
-    double targetFpr;
+    // No defaultValue: left out, the calibration is the configuration default's (vigil.alert.target.fpr).
+    @Option(names = "--target-fpr", paramLabel = "RATE",
+            description = "Target false-positive rate of Vigil's calibrated threshold (default: the default of "
+                    + VigilConfig.TARGET_FPR + ", 0.001).")
+    Double targetFpr;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -90,6 +94,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         List<String> names = validate();
+        // The configuration's defaults only, not the environment: the numbers must not depend on the shell.
+        CalibrationSettings calibration = VigilSettings.defaults().training().calibration();
+        if (targetFpr != null) {
+            calibration = calibration.withTargetFpr(targetFpr);
+        }
         try {
             List<EvalDataset> datasets = load(err);
             if (format.equals("table")) {
@@ -100,8 +109,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             for (EvalDataset dataset : datasets) {
                 for (String name : names) {
                     Detector detector = switch (name) {
-                        case "vae" -> new VaeDetector(VaeDetector.Score.ELBO, seed, CalibrationSettings.defaults().withTargetFpr(targetFpr));
-                        case "vae_iwae" -> new VaeDetector(VaeDetector.Score.IWAE, seed, CalibrationSettings.defaults().withTargetFpr(targetFpr));
+                        case "vae" -> new VaeDetector(VaeDetector.Score.ELBO, seed, calibration);
+                        case "vae_iwae" -> new VaeDetector(VaeDetector.Score.IWAE, seed, calibration);
                         default -> Detectors.create(name, seed);
                     };
                     done++;
@@ -142,7 +151,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (datasetDir != null && !Files.isDirectory(datasetDir)) {
             throw usage("no such directory: " + datasetDir);
         }
-        if (!(targetFpr > 0 && targetFpr < 0.5)) {
+        if (targetFpr != null && !(targetFpr > 0 && targetFpr < 0.5)) {
             throw usage("--target-fpr must be in (0, 0.5), not " + targetFpr);
         }
         if (!format.equals("table") && !format.equals("json")) {

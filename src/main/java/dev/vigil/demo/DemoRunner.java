@@ -1,11 +1,10 @@
 package dev.vigil.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
-import dev.vigil.model.VaeConfig;
 import dev.vigil.score.SourceId;
 import dev.vigil.service.VigilService;
 import dev.vigil.train.ModelTrainer;
@@ -95,6 +94,7 @@ public final class DemoRunner {
     }
 
     private final VigilConfig config;
+    private final VigilSettings settings;
     private final Options options;
     private final PrintStream status;
     private volatile long versionAtShift = -1;
@@ -102,6 +102,7 @@ public final class DemoRunner {
 
     public DemoRunner(VigilConfig config, Options options, PrintStream status) {
         this.config = config;
+        this.settings = VigilSettings.from(config);
         this.options = options;
         this.status = status;
     }
@@ -124,10 +125,10 @@ public final class DemoRunner {
         Path warmup = Files.createTempFile("vigil-demo-warmup", ".vigil");
         try {
             warmupModel(spec).save(warmup);
-            Map<String, String> settings = new HashMap<>(config.originalsStrings());
-            config.kafkaProperties().forEach((k, v) -> settings.put(VigilConfig.KAFKA_PREFIX + k, v));
-            settings.putIfAbsent(VigilConfig.MODEL_FILE, warmup.toString());
-            VigilConfig demoConfig = VigilConfig.of(settings);
+            Map<String, String> properties = new HashMap<>(config.originalsStrings());
+            config.kafkaProperties().forEach((k, v) -> properties.put(VigilConfig.KAFKA_PREFIX + k, v));
+            properties.putIfAbsent(VigilConfig.MODEL_FILE, warmup.toString());
+            VigilConfig demoConfig = VigilConfig.of(properties);
             try (VigilService service = new VigilService(demoConfig, spec)) {
                 service.start();
                 status.printf("vigil demo: service running; metrics on http://localhost:%d/metrics%n", service.httpPort());
@@ -140,10 +141,10 @@ public final class DemoRunner {
 
     private Summary produceAndCount(VigilConfig config, VigilService service, long start) throws InterruptedException {
         Map<SourceId, Produced> truth = new ConcurrentHashMap<>();
-        try (OutcomeTally tally = new OutcomeTally(bootstrap(), config.getString(VigilConfig.SCORES_TOPIC),
-                config.getString(VigilConfig.DEAD_LETTER_TOPIC), config.getString(VigilConfig.ALERTS_TOPIC),
+        VigilSettings.Topics topics = settings.topics();
+        try (OutcomeTally tally = new OutcomeTally(bootstrap(), topics.scores(), topics.deadLetters(), topics.alerts(),
                 "exactly_once_v2".equals(config.kafkaProperties().get("processing.guarantee")))) {
-            long produced = produce(config.inputTopics().get(0), truth, tally, service, start);
+            long produced = produce(topics.input().get(0), truth, tally, service, start);
             status.printf("vigil demo: produced %,d records; draining ...%n", produced);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (tally.outcomes().size() < truth.size() && System.nanoTime() < deadline) {
@@ -164,10 +165,9 @@ public final class DemoRunner {
         TrafficGenerator warmup = new TrafficGenerator(TrafficGenerator.Options.defaults()
                 .withSeed(options.seed() + 1).withAnomalyRate(0).withMalformedRate(0));
         double[][] rows = TrafficGenerator.features(spec, warmup.next(WARMUP_RECORDS));
-        VaeConfig vae = VaeConfig.defaults(spec).withSeed(config.getLong(VigilConfig.TRAIN_SEED))
-                .withEpochs(config.getInt(VigilConfig.TRAIN_EPOCHS));
-        CalibrationSettings calibration = CalibrationSettings.defaults().withTargetFpr(config.getDouble(VigilConfig.TARGET_FPR));
-        return ModelTrainer.train(spec, rows, vae, calibration, (epoch, train, validation, seconds) -> { }).bundle();
+        // Trained as the service's own window trains (vigil.train.*, vigil.alert.target.fpr and drift).
+        return ModelTrainer.train(spec, rows, settings.training().vae(spec), settings.training().calibration(),
+                (epoch, train, validation, seconds) -> { }).bundle();
     }
 
     /** Produces at the configured rate for the configured duration, printing a status line every 5 s. */

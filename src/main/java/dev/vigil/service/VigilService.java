@@ -1,6 +1,7 @@
 package dev.vigil.service;
 
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.kafka.KafkaUnavailableException;
 import dev.vigil.kafka.TopicSpec;
@@ -59,7 +60,7 @@ public final class VigilService implements AutoCloseable {
         this.models = new ModelHolder(this::modelSwapped);
         java.util.Properties settings = StreamsSettings.of(config);
         settings.put(RefusedSendHandler.LISTENER_CONFIG, (java.util.function.Consumer<String>) metrics::outputDropped);
-        this.streams = new KafkaStreams(VigilTopology.build(config, spec, models, new MetricsListener(metrics)), settings);
+        this.streams = new KafkaStreams(VigilTopology.build(VigilSettings.from(config), spec, models, new MetricsListener(metrics)), settings);
         // A bug or a broken model must not leave a zombie that commits nothing: shut the client down loudly.
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Vigil stream thread failed; shutting down (buffered records stay in the changelog and are scored after a restart)", e);

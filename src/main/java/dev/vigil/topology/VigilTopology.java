@@ -1,6 +1,6 @@
 package dev.vigil.topology;
 
-import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.ErrorClass;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.IngestProcessor;
@@ -11,13 +11,10 @@ import dev.vigil.score.ModelHolder;
 import dev.vigil.score.Outcome;
 import dev.vigil.score.ScoringProcessor;
 import dev.vigil.calibration.AlertPolicy;
-import dev.vigil.calibration.CalibrationSettings;
-import dev.vigil.model.VaeConfig;
 import dev.vigil.score.ModelLoader;
 import dev.vigil.score.VaeBatchScorer;
 import dev.vigil.train.Retrainer;
 import dev.vigil.train.WindowProcessor;
-import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.LongSerializer;
@@ -29,7 +26,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Builds Vigil's Kafka Streams topology from configuration: a pure function, no I/O.
+ * Builds Vigil's Kafka Streams topology from {@link VigilSettings}: a pure function, no I/O.
  *
  * <pre>
  * input ─▶ vigil-ingest ─┬─▶ vigil-score (buffer store) ─┬─▶ scores topic
@@ -116,122 +113,92 @@ public final class VigilTopology {
     private VigilTopology() {
     }
 
-    public static Topology build(VigilConfig config, FeatureSpec spec, ModelHolder models, Listener listener) {
-        RecordParser parser = new RecordParser(spec, config.getInt(VigilConfig.MAX_RECORD_BYTES),
-                VigilConfig.UNKNOWN_CATEGORY_MISSING.equals(config.getString(VigilConfig.UNKNOWN_CATEGORY)));
+    /** The topology for {@code settings}: no I/O, so the same settings always describe the same topology. */
+    public static Topology build(VigilSettings settings, FeatureSpec spec, ModelHolder models, Listener listener) {
+        VigilSettings.Topics topics = settings.topics();
+        RecordParser parser = settings.ingest().parser(spec);
         Topology topology = new Topology();
         // Outputs are sized against this before they are sent: a refused send would stop the stream thread.
-        int maxSendBytes = config.producerMaxRequestSize();
+        int maxSendBytes = settings.ingest().maxSendBytes();
 
-        String pattern = config.getString(VigilConfig.INPUT_PATTERN);
         ByteArrayDeserializer bytes = new ByteArrayDeserializer();
-        if (pattern != null) {
-            topology.addSource(Names.SOURCE, bytes, bytes, Pattern.compile(pattern));
+        if (topics.inputPattern() != null) {
+            topology.addSource(Names.SOURCE, bytes, bytes, Pattern.compile(topics.inputPattern()));
         } else {
-            topology.addSource(Names.SOURCE, bytes, bytes, config.inputTopics().toArray(String[]::new));
+            topology.addSource(Names.SOURCE, bytes, bytes, topics.input().toArray(String[]::new));
         }
 
         topology.addProcessor(Names.INGEST,
                 () -> new IngestProcessor(parser, Names.SCORE, Names.DEAD_LETTER_SINK, listener, maxSendBytes), Names.SOURCE);
         ByteArraySerializer out = new ByteArraySerializer();
-        topology.addSink(Names.DEAD_LETTER_SINK, config.getString(VigilConfig.DEAD_LETTER_TOPIC), out, out, Names.INGEST);
+        topology.addSink(Names.DEAD_LETTER_SINK, topics.deadLetters(), out, out, Names.INGEST);
 
-        boolean scoresEnabled = config.getBoolean(VigilConfig.SCORES_ENABLED);
-        boolean training = config.getBoolean(VigilConfig.TRAIN_ENABLED);
+        boolean training = settings.training().enabled();
         ScoringProcessor.Children children = new ScoringProcessor.Children(
-                scoresEnabled ? Names.SCORES_SINK : null, Names.INCIDENTS, training ? Names.TRAINING_SINK : null);
-        double sampleRate = config.getDouble(VigilConfig.TRAIN_SAMPLE_RATE);
-        int batchRecords = config.getInt(VigilConfig.BATCH_MAX_RECORDS);
-        Duration batchWait = Duration.ofMillis(config.getLong(VigilConfig.BATCH_MAX_WAIT_MS));
-        int topFeatures = config.getInt(VigilConfig.TOP_FEATURES);
+                topics.scoresEnabled() ? Names.SCORES_SINK : null, Names.INCIDENTS, training ? Names.TRAINING_SINK : null);
+        VigilSettings.Scoring scoring = settings.scoring();
+        VigilSettings.Alerts alerts = settings.alerts();
+        double sampleRate = settings.training().sampleRate();
         topology.addProcessor(Names.SCORE,
-                () -> new ScoringProcessor(Names.SCORE_BUFFER_STORE, batchRecords, batchWait, models, topFeatures,
-                        children, sampleRate, listener),
+                () -> new ScoringProcessor(Names.SCORE_BUFFER_STORE, scoring.batchMaxRecords(), scoring.batchMaxWait(), models,
+                        alerts.topFeatures(), children, sampleRate, listener),
                 Names.INGEST);
         // In memory with a changelog: the buffer is small, and a restore replays it from Kafka.
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(Names.SCORE_BUFFER_STORE), Serdes.Integer(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of()), Names.SCORE);
-        if (scoresEnabled) {
-            topology.addSink(Names.SCORES_SINK, config.getString(VigilConfig.SCORES_TOPIC), out, out, Names.SCORE);
+        if (topics.scoresEnabled()) {
+            topology.addSink(Names.SCORES_SINK, topics.scores(), out, out, Names.SCORE);
         }
 
-        Duration cooldown = Duration.ofMillis(config.getLong(VigilConfig.COOLDOWN_MS));
         topology.addProcessor(Names.INCIDENTS,
-                () -> new IncidentProcessor(Names.INCIDENTS_STORE, cooldown, Names.ALERTS_SINK, listener, maxSendBytes), Names.SCORE);
+                () -> new IncidentProcessor(Names.INCIDENTS_STORE, alerts.cooldown(), Names.ALERTS_SINK, listener, maxSendBytes), Names.SCORE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(Names.INCIDENTS_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of()), Names.INCIDENTS);
-        topology.addSink(Names.ALERTS_SINK, config.getString(VigilConfig.ALERTS_TOPIC), out, out, Names.INCIDENTS);
+        topology.addSink(Names.ALERTS_SINK, topics.alerts(), out, out, Names.INCIDENTS);
 
         if (training) {
-            addTraining(topology, config, spec, models, listener);
+            addTraining(topology, settings, spec, models, listener);
         }
-        addModelLoader(topology, config, spec, models);
+        addModelLoader(topology, settings, spec, models);
         return topology;
     }
 
-    /** The alert policy from the {@code vigil.alert.*} knobs. */
-    public static AlertPolicy alertPolicy(VigilConfig config) {
-        return new AlertPolicy(config.getDouble(VigilConfig.MIN_SCORE_MARGIN),
-                config.getInt(VigilConfig.MIN_CONTRIBUTING_FEATURES), CalibrationSettings.DEFAULT_FEATURE_P_VALUE_BOUND);
-    }
-
     /** Training sample topic ─▶ rolling window ─▶ models topic: one task, on whichever instance owns partition 0. */
-    private static void addTraining(Topology topology, VigilConfig config, FeatureSpec spec, ModelHolder models,
+    private static void addTraining(Topology topology, VigilSettings settings, FeatureSpec spec, ModelHolder models,
                                     Listener listener) {
         ByteArraySerializer out = new ByteArraySerializer();
         ByteArrayDeserializer in = new ByteArrayDeserializer();
-        String trainingTopic = config.getString(VigilConfig.TRAINING_TOPIC);
+        String trainingTopic = settings.topics().training();
         topology.addSink(Names.TRAINING_SINK, trainingTopic, out, out, Names.SCORE);
         topology.addSource(Names.TRAINING_SOURCE, in, in, trainingTopic);
-        WindowProcessor.Settings settings = new WindowProcessor.Settings(
-                config.getInt(VigilConfig.TRAIN_WINDOW_RECORDS),
-                config.getLong(VigilConfig.TRAIN_WINDOW_MS),
-                config.getInt(VigilConfig.TRAIN_MIN_RECORDS),
-                config.getInt(VigilConfig.TRAIN_RETRAIN_RECORDS),
-                Duration.ofMillis(config.getLong(VigilConfig.TRAIN_RETRAIN_INTERVAL_MS)),
-                config.getDouble(VigilConfig.TRAIN_ADMIT_MIN_PVALUE),
-                config.getDouble(VigilConfig.TRAIN_SHIFT_ALERT_RATE),
-                Duration.ofMillis(config.getLong(VigilConfig.TRAIN_SHIFT_MIN_DURATION)),
-                config.getDouble(VigilConfig.TRAIN_SHIFT_ADMIT_SHARE),
-                config.getInt(VigilConfig.MODEL_KEEP_VERSIONS),
-                config.getInt(VigilConfig.MODEL_MAX_BYTES),
-                config.getInt(VigilConfig.DRIFT_UPDATE_RECORDS),
-                Duration.ofMillis(config.getLong(VigilConfig.DRIFT_INTERVAL_MS)));
-        CalibrationSettings calibration = CalibrationSettings.defaults().withTargetFpr(config.getDouble(VigilConfig.TARGET_FPR));
-        if (config.getBoolean(VigilConfig.DRIFT_ENABLED)) {
-            calibration = calibration.withDrift(config.getDouble(VigilConfig.DRIFT_WEIGHT), config.getDouble(VigilConfig.DRIFT_MAX_GROWTH));
-        }
-        VaeConfig vae = VaeConfig.defaults(spec)
-                .withEpochs(config.getInt(VigilConfig.TRAIN_EPOCHS))
-                .withSeed(config.getLong(VigilConfig.TRAIN_SEED))
-                .withThreads(config.getInt(VigilConfig.TRAIN_THREADS));
-        Retrainer retrainer = new Retrainer(spec, vae, calibration, alertPolicy(config), config.getDouble(VigilConfig.TRAIN_GATE_TOLERANCE),
-                config.getDouble(VigilConfig.TRAIN_GATE_MAX_ALERT_RATE), config.getDouble(VigilConfig.TRAIN_CPU_SHARE));
-        topology.addProcessor(Names.WINDOW, () -> new WindowProcessor(Names.WINDOW_STORE, Names.WINDOW_META_STORE, settings,
-                retrainer, models::currentBundle, Names.MODELS_SINK, listener), Names.TRAINING_SOURCE);
+        VigilSettings.Training training = settings.training();
+        Retrainer retrainer = new Retrainer(spec, training.vae(spec), training.calibration(), settings.alerts().policy(),
+                training.gateTolerance(), training.gateMaxAlertRate(), training.cpuShare());
+        topology.addProcessor(Names.WINDOW, () -> new WindowProcessor(Names.WINDOW_STORE, Names.WINDOW_META_STORE,
+                training.window(), retrainer, models::currentBundle, Names.MODELS_SINK, listener), Names.TRAINING_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.WINDOW_STORE), Serdes.Long(), Serdes.ByteArray())
                 .withLoggingEnabled(Map.of()), Names.WINDOW);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.WINDOW_META_STORE), Serdes.String(), Serdes.Long())
                 .withLoggingEnabled(Map.of()), Names.WINDOW);
-        topology.addSink(Names.MODELS_SINK, config.getString(VigilConfig.MODELS_TOPIC), new LongSerializer(), out, Names.WINDOW);
+        topology.addSink(Names.MODELS_SINK, settings.topics().models(), new LongSerializer(), out, Names.WINDOW);
     }
 
     /** Models topic ─▶ global store ─▶ the scorer of every instance. */
-    private static void addModelLoader(Topology topology, VigilConfig config, FeatureSpec spec, ModelHolder models) {
-        AlertPolicy policy = alertPolicy(config);
-        int threads = config.getInt(VigilConfig.SCORE_THREADS);
+    private static void addModelLoader(Topology topology, VigilSettings settings, FeatureSpec spec, ModelHolder models) {
+        AlertPolicy policy = settings.alerts().policy();
+        int threads = settings.scoring().threads();
         // Global stores restore from their source topic: no changelog of their own.
         topology.addGlobalStore(Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(Names.MODELS_STORE), Serdes.Long(), Serdes.ByteArray())
                         .withLoggingDisabled(),
                 Names.MODELS_SOURCE, new LongDeserializer(), new ByteArrayDeserializer(),
-                config.getString(VigilConfig.MODELS_TOPIC), Names.MODEL_LOADER,
+                settings.topics().models(), Names.MODEL_LOADER,
                 () -> new ModelLoader(Names.MODELS_STORE, spec, models, bundle -> VaeBatchScorer.open(bundle, policy, threads)));
     }
 }

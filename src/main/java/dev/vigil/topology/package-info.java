@@ -1,2 +1,2 @@
-/** Builds the Kafka Streams Topology from configuration: a pure function, no I/O. */
+/** Builds the Kafka Streams Topology from the typed settings: a pure function, no I/O. */
 package dev.vigil.topology;

@@ -2,6 +2,9 @@ package dev.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.calibration.Calibration;
+import dev.vigil.config.VigilConfig;
+import dev.vigil.model.ModelBundle;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -9,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -63,6 +67,56 @@ class TrainScoreCommandTest {
         assertThat(flaggedNormal).as("normal rows flagged").isLessThanOrEqualTo(10);
         // An outlier breaks the x1-x2 relation: one of those two explains it.
         assertThat(rows.subList(480, 500)).allSatisfy(r -> assertThat(r[2]).isIn("f0", "f1"));
+    }
+
+    @Test
+    void shouldTrainWithTheConfiguredSeedTargetRateAndEpochsWhenNoOptionGivesThem() throws IOException {
+        Path train = csv("train.csv", 700, 0, 4);
+        Path config = Files.writeString(dir.resolve("vigil.properties"), String.join("\n",
+                VigilConfig.TRAIN_SEED + "=7", VigilConfig.TARGET_FPR + "=0.01", VigilConfig.TRAIN_EPOCHS + "=2", ""));
+        Path model = dir.resolve("configured.vigil");
+
+        assertThat(run(new StringWriter(), "train", "--data", train.toString(), "--out", model.toString(),
+                "--config", config.toString())).isZero();
+
+        ModelBundle bundle = ModelBundle.load(model, null);
+        assertThat(bundle.config().seed()).isEqualTo(7);
+        assertThat(bundle.config().epochs()).isEqualTo(2);
+        assertThat(Calibration.fromBytes(bundle.calibration()).targetFpr()).isEqualTo(0.01);
+    }
+
+    @Test
+    void shouldLetTheOptionsOverrideTheConfiguration() throws IOException {
+        Path train = csv("train.csv", 700, 0, 5);
+        Path model = dir.resolve("options.vigil");
+
+        assertThat(run(new StringWriter(), "train", "--data", train.toString(), "--out", model.toString(),
+                "--set", VigilConfig.TRAIN_SEED + "=7", "--set", VigilConfig.TARGET_FPR + "=0.01",
+                "--seed", "8", "--target-fpr", "0.02", "--epochs", "2")).isZero();
+
+        ModelBundle bundle = ModelBundle.load(model, null);
+        assertThat(bundle.config().seed()).isEqualTo(8);
+        assertThat(Calibration.fromBytes(bundle.calibration()).targetFpr()).isEqualTo(0.02);
+    }
+
+    @Test
+    void shouldNameTheConfigurationKeyAndItsDefaultInTheTrainHelp() {
+        StringWriter help = new StringWriter();
+        assertThat(run(help, "train", "--help")).isZero();
+        // Unwrapped: picocli may break a line inside a dotted key ("vigil.\n   train.seed").
+        String text = help.toString().replaceAll("(?<=\\.)\\s+(?=[a-z])", "").replaceAll("\\s+", " ");
+        for (String key : List.of(VigilConfig.TRAIN_EPOCHS, VigilConfig.TRAIN_SEED, VigilConfig.TARGET_FPR, VigilConfig.TRAIN_THREADS)) {
+            ConfigDef.ConfigKey def = VigilConfig.DEFINITION.configKeys().get(key);
+            assertThat(text).contains("(default: " + key + ", " + ConfigDef.convertToString(def.defaultValue, def.type)
+                    + " unless configured)");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnUnknownConfigurationKeyWithExitCode2() throws IOException {
+        Path train = csv("train.csv", 200, 0, 6);
+        assertThat(run(new StringWriter(), "train", "--data", train.toString(), "--out", dir.resolve("m").toString(),
+                "--set", "vigil.train.sead=7")).isEqualTo(2);
     }
 
     @Test

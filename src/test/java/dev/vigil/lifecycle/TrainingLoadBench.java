@@ -3,6 +3,7 @@ package dev.vigil.lifecycle;
 import dev.vigil.bench.MetricsGenerator;
 import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.kafka.EmbeddedKafka;
 import dev.vigil.kafka.TopicSpec;
@@ -10,7 +11,6 @@ import dev.vigil.kafka.Topics;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.VaeConfig;
 import dev.vigil.service.VigilService;
-import dev.vigil.topology.VigilTopology;
 import dev.vigil.train.ModelTrainer;
 import dev.vigil.train.Retrainer;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +48,8 @@ public final class TrainingLoadBench {
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 600_000;
         Path dir = Files.createTempDirectory("training-load");
-        VaeConfig vae = VaeConfig.defaults(SPEC).withEpochs(VigilConfig.of(Map.of()).getInt(VigilConfig.TRAIN_EPOCHS)).withThreads(1);
+        VigilSettings defaults = VigilSettings.defaults();
+        VaeConfig vae = defaults.training().vae(SPEC).withThreads(1);
         double[][] window = new MetricsGenerator(1, 0.0).rows(WINDOW);
         ModelBundle current = ModelTrainer.train(SPEC, new MetricsGenerator(2, 0.0).rows(20_000), vae.withEpochs(20),
                 CalibrationSettings.defaults(), (e, t, v, s) -> { }).bundle();
@@ -56,9 +57,9 @@ public final class TrainingLoadBench {
         current.save(modelFile);
         // -Dbench.cpu.share=1.0 measures an unpaced retraining.
         double cpuShare = Double.parseDouble(System.getProperty("bench.cpu.share",
-                Double.toString(VigilConfig.of(Map.of()).getDouble(VigilConfig.TRAIN_CPU_SHARE))));
+                Double.toString(defaults.training().cpuShare())));
         Retrainer retrainer = new Retrainer(SPEC, vae, CalibrationSettings.defaults(),
-                VigilTopology.alertPolicy(VigilConfig.of(Map.of())), 1.0, 0.05, cpuShare);
+                defaults.alerts().policy(), 1.0, 0.05, cpuShare);
 
         long start = System.nanoTime();
         Retrainer.Outcome alone = retrainer.run(window, current);

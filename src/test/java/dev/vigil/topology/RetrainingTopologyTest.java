@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.calibration.Calibration;
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.ModelHolder;
@@ -63,7 +64,7 @@ class RetrainingTopologyTest {
         streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "vigil-retrain-test");
         streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(VigilTopology.build(VigilConfig.of(props), SPEC, models, VigilTopology.Listener.NONE),
+        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(VigilConfig.of(props)), SPEC, models, VigilTopology.Listener.NONE),
                 streams, Instant.ofEpochMilli(0));
         input = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer());
         scores = driver.createOutputTopic("vigil-scores", new ByteArrayDeserializer(), new ByteArrayDeserializer());

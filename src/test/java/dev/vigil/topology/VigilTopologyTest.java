@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.DeadLetters;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.FeatureSpec.Feature;
@@ -66,7 +67,7 @@ class VigilTopologyTest {
         streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "vigil-test");
         streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(VigilTopology.build(config, SPEC, models, VigilTopology.Listener.NONE), streams,
+        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(config), SPEC, models, VigilTopology.Listener.NONE), streams,
                 Instant.ofEpochMilli(0));
         ByteArraySerializer ser = new ByteArraySerializer();
         ByteArrayDeserializer de = new ByteArrayDeserializer();
@@ -356,7 +357,7 @@ class VigilTopologyTest {
     @Test
     void shouldKeepTheTopologyDescriptionStable() throws IOException {
         VigilConfig config = VigilConfig.of(Map.of(VigilConfig.INPUT_TOPICS, "in"));
-        String described = VigilTopology.build(config, SPEC, models, VigilTopology.Listener.NONE).describe().toString();
+        String described = VigilTopology.build(VigilSettings.from(config), SPEC, models, VigilTopology.Listener.NONE).describe().toString();
         Path golden = Path.of("src/test/resources/topology-description.txt");
         if (Boolean.getBoolean("vigil.updateGolden")) {
             Files.writeString(golden, described);

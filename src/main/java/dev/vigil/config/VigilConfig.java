@@ -107,6 +107,7 @@ public final class VigilConfig extends AbstractConfig {
 
     // Runtime
     public static final String STATE_DIR = "vigil.state.dir";
+    public static final String INSTANCE_ID = "vigil.instance.id";
     public static final String HTTP_PORT = "vigil.http.port";
     public static final String HTTP_BIND_ADDRESS = "vigil.http.bind.address";
     public static final String HTTP_REQUEST_TIMEOUT_MS = "vigil.http.request.timeout.ms";
@@ -138,6 +139,13 @@ public final class VigilConfig extends AbstractConfig {
         }
     }, () -> "a host name or IP address, or unset (every interface)");
     private static final ConfigDef.Validator TRUE_OR_FALSE = typeOnly("true or false");
+    /** The broker's rule for group instance ids, less room for the "-N" Kafka Streams appends per stream thread. */
+    private static final Pattern LEGAL_INSTANCE_ID = Pattern.compile("[a-zA-Z0-9._-]{1,240}");
+    private static final ConfigDef.Validator OPTIONAL_INSTANCE_ID = LambdaValidator.with((name, value) -> {
+        if (value != null && !LEGAL_INSTANCE_ID.matcher((String) value).matches()) {
+            throw new ConfigException(name, value, "must be 1 to 240 of a-z A-Z 0-9 . _ -, or unset");
+        }
+    }, () -> "1 to 240 of a-z A-Z 0-9 . _ -, or unset (dynamic membership)");
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(INPUT_TOPICS, Type.LIST, List.of("vigil-input"), TOPIC_NAMES, Importance.HIGH,
@@ -247,6 +255,12 @@ public final class VigilConfig extends AbstractConfig {
                     "Seed of training and of the model's fixed scoring noise.")
             .define(STATE_DIR, Type.STRING, "vigil-data", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Directory of Kafka Streams state (buffers, windows). Kept across restarts; never wiped on start.")
+            .define(INSTANCE_ID, Type.STRING, null, OPTIONAL_INSTANCE_ID, Importance.MEDIUM,
+                    "Static group membership: this instance's id in the consumer group, one per instance and unique "
+                    + "(two running instances with one id fence each other). A restart with the same id takes its partitions "
+                    + "back at once instead of waiting for its old session to time out; the session timeout then defaults "
+                    + "to 60 s, how long the partitions of an instance that does not come back wait for another. Unset: "
+                    + "dynamic membership. Needs the classic group protocol (Kafka's default).")
             .define(HTTP_PORT, Type.INT, 9400, Range.between(0, 65535), Importance.MEDIUM,
                     "Port of the HTTP server (/metrics, /healthz, /readyz, /api/model); 0 picks a free port.")
             .define(HTTP_BIND_ADDRESS, Type.STRING, null, OPTIONAL_HOST, Importance.MEDIUM,

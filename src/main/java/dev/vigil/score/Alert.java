@@ -42,6 +42,15 @@ public record Alert(
     public record TruncatedRecord(long bytes, String sha256, String prefix) {
     }
 
+    /**
+     * The id to drop repeats by, as on the scores topic: the alert id, {@code topic:partition:offset} of the
+     * record that raised it. An at-least-once replay repeats it; {@link IncidentResolved#id()} never equals it.
+     */
+    @JsonProperty("id")
+    public String id() {
+        return alertId;
+    }
+
     /** An alert opens an incident; {@link IncidentResolved} ({@code resolved}) closes it on the same topic. */
     @JsonProperty("status")
     public String status() {

@@ -3,17 +3,38 @@ package dev.vigil.service;
 import dev.vigil.config.VigilConfig;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 
-/** Kafka Streams properties from Vigil's config: Vigil's defaults first, then every {@code kafka.*} key on top. */
+/**
+ * Kafka Streams properties from Vigil's config: Vigil's defaults first, then every {@code kafka.*} key on top,
+ * then the defaults that depend on what those keys chose (the commit interval under at-least-once, the session
+ * timeout of a static member), each only where the user set no value of their own.
+ */
 public final class StreamsSettings {
 
     /** Default application id, hence consumer group and internal-topic prefix. */
     public static final String DEFAULT_APPLICATION_ID = "vigil";
+
+    /**
+     * Commit interval under {@code at_least_once} (Kafka's default there is 30 s): a crash repeats what was
+     * processed since the last commit, so at most about this long of traffic. Under {@code exactly_once_v2}
+     * Kafka's 100 ms stays, since outputs become visible only at a commit.
+     */
+    public static final long AT_LEAST_ONCE_COMMIT_INTERVAL_MS = 1_000;
+
+    /**
+     * Session timeout of a static member ({@link VigilConfig#INSTANCE_ID}): a restart with the same id takes
+     * its partitions back at once whatever this is; it is how long the partitions of an instance that does
+     * not come back wait before another instance takes them over.
+     */
+    public static final int STATIC_MEMBER_SESSION_TIMEOUT_MS = 60_000;
+
+    private static final String CLASSIC_PROTOCOL = "classic";
 
     private StreamsSettings() {
     }
@@ -34,11 +55,37 @@ public final class StreamsSettings {
         // Kafka 4.3 warns at every start unless this is set; it becomes the default in 5.0.
         p.put("processing.exception.handler.global.enabled", "true");
         p.putAll(config.kafkaProperties());
+        if (StreamsConfig.AT_LEAST_ONCE.equals(p.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
+            p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(AT_LEAST_ONCE_COMMIT_INTERVAL_MS));
+        }
+        staticMembership(config.getString(VigilConfig.INSTANCE_ID), p);
         if (p.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
             throw new ConfigException("kafka.bootstrap.servers is not set (give it in the config file, "
                     + "as KAFKA_BOOTSTRAP_SERVERS, or with --bootstrap-servers)");
         }
         return p;
+    }
+
+    /**
+     * The main consumer's {@code group.instance.id} (Kafka Streams appends {@code -1}, {@code -2} ... per stream
+     * thread; restore and global consumers drop it). Prefixed with {@code main.consumer.} so that the other
+     * clients built from these settings ({@link #clientProperties}) never see it.
+     */
+    private static void staticMembership(String instanceId, Properties p) {
+        if (instanceId == null) {
+            return;
+        }
+        String protocol = p.getProperty(StreamsConfig.GROUP_PROTOCOL_CONFIG, CLASSIC_PROTOCOL);
+        if (!protocol.equalsIgnoreCase(CLASSIC_PROTOCOL)) {
+            throw new ConfigException(VigilConfig.INSTANCE_ID + " needs the classic group protocol; Kafka Streams 4.3 "
+                    + "refuses static membership with kafka.group.protocol=" + protocol);
+        }
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
+        String session = ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG;
+        if (!p.containsKey(session) && !p.containsKey(StreamsConfig.consumerPrefix(session))
+                && !p.containsKey(StreamsConfig.mainConsumerPrefix(session))) {
+            p.put(StreamsConfig.mainConsumerPrefix(session), Integer.toString(STATIC_MEMBER_SESSION_TIMEOUT_MS));
+        }
     }
 
     /**

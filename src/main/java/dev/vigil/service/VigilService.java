@@ -29,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -37,8 +38,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The running Vigil service: creates the topics it needs (when allowed), loads a bootstrap
  * model, serves HTTP (metrics, health, model), runs the topology in Kafka Streams, and shuts
- * down in order: Kafka Streams first (with a timeout, committing what was processed), then the
- * HTTP server, then the models. Local state is never wiped on start.
+ * down in order: Kafka Streams first (with a timeout, committing what was processed and leaving
+ * the consumer group), then the HTTP server, then the models. Local state is never wiped on start.
  */
 public final class VigilService implements AutoCloseable {
 
@@ -210,7 +211,10 @@ public final class VigilService implements AutoCloseable {
     @Override
     public void close() {
         Duration timeout = Duration.ofMillis(config.getLong(VigilConfig.SHUTDOWN_TIMEOUT_MS));
-        if (!streams.close(timeout)) {
+        // Leave the group, static member or not: Kafka Streams by default stays in it, so its partitions
+        // would wait for the session timeout before another instance (or a restart under another id) takes them.
+        if (!streams.close(CloseOptions.timeout(timeout)
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP))) {
             LOG.warn("Kafka Streams did not close within {}", timeout);
         }
         if (http != null) {

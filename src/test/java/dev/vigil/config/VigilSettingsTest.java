@@ -70,7 +70,7 @@ class VigilSettingsTest {
             VigilConfig.TOPICS_CREATE, VigilConfig.TOPICS_PARTITIONS, VigilConfig.TOPICS_REPLICATION,
             VigilConfig.FEATURE_SPEC, VigilConfig.MODEL_FILE, VigilConfig.STATE_DIR, VigilConfig.HTTP_PORT,
             VigilConfig.HTTP_BIND_ADDRESS, VigilConfig.HTTP_REQUEST_TIMEOUT_MS, VigilConfig.READINESS_BROKER_TIMEOUT_MS,
-            VigilConfig.SHUTDOWN_TIMEOUT_MS);
+            VigilConfig.SHUTDOWN_TIMEOUT_MS, VigilConfig.INSTANCE_ID);
 
     @Test
     void shouldMapEveryPipelineKeyToItsTypedValue() {

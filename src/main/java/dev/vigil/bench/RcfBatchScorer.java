@@ -100,8 +100,8 @@ public final class RcfBatchScorer implements BatchScorer {
             }
 
             @Override
-            public String severity(int i) {
-                return scores[i] >= threshold ? "low" : "none";
+            public dev.vigil.calibration.Severity severity(int i) {
+                return scores[i] >= threshold ? dev.vigil.calibration.Severity.LOW : dev.vigil.calibration.Severity.NONE;
             }
 
             @Override

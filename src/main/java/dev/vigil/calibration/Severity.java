@@ -44,6 +44,11 @@ public enum Severity {
         return CRITICAL;
     }
 
+    /** The name on the wire (alerts, scores, CSV, metric labels): lower case, e.g. {@code "high"}. */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** Whether this severity is at least {@code other}. */
     public boolean atLeast(Severity other) {
         return compareTo(other) >= 0;

@@ -70,7 +70,7 @@ final class ScoreCommand implements Callable<Integer> {
                     for (int k = 0; k < 3; k++) {
                         line.append(',').append(k < top.size() ? top.get(k).name() : "");
                     }
-                    line.append(',').append(scored.pValue(i)).append(',').append(scored.severity(i))
+                    line.append(',').append(scored.pValue(i)).append(',').append(scored.severity(i).label())
                             .append(',').append(scored.anomaly(i) ? 1 : 0).append('\n');
                     writer.write(line.toString());
                 }

@@ -1,5 +1,6 @@
 package dev.vigil.metrics;
 
+import dev.vigil.calibration.Severity;
 import dev.vigil.score.Outcome;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -84,9 +85,7 @@ public final class VigilMetrics {
     private final Gauge shiftActive;
 
     private final BoundedLabel deadLetterReasons = new BoundedLabel(MAX_FREE_LABEL_VALUES);
-    private final BoundedLabel alertSeverities = new BoundedLabel(MAX_FREE_LABEL_VALUES);
     private final BoundedLabel droppedTopics = new BoundedLabel(MAX_FREE_LABEL_VALUES);
-    private final BoundedLabel incidentSeverities = new BoundedLabel(MAX_FREE_LABEL_VALUES);
 
     private final AtomicReference<ModelInfo> model = new AtomicReference<>();
     private final AtomicReference<KafkaSource> kafka = new AtomicReference<>();
@@ -286,14 +285,14 @@ public final class VigilMetrics {
         outputsDropped.labelValues(droppedTopics.admit(topic)).inc();
     }
 
-    /** Counts one alert of the given severity (bounded like {@link #deadLetter}). */
-    public void alert(String severity) {
-        alerts.labelValues(alertSeverities.admit(severity)).inc();
+    /** Counts one alert of the given severity (a closed set, so the label is bounded). */
+    public void alert(Severity severity) {
+        alerts.labelValues(severity.label()).inc();
     }
 
-    /** Counts one new incident of the given severity (bounded like {@link #deadLetter}). */
-    public void incident(String severity) {
-        incidents.labelValues(incidentSeverities.admit(severity)).inc();
+    /** Counts one new incident of the given severity. */
+    public void incident(Severity severity) {
+        incidents.labelValues(severity.label()).inc();
     }
 
     /**

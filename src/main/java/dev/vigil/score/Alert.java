@@ -2,6 +2,7 @@ package dev.vigil.score;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import dev.vigil.calibration.Severity;
 import dev.vigil.kafka.RecordSize;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -22,7 +23,7 @@ public record Alert(
         double score,
         double threshold,
         double pValue,
-        String severity,
+        Severity severity,
         long modelVersion,
         long calibrationVersion,
         List<Contribution> topFeatures,
@@ -32,7 +33,7 @@ public record Alert(
 
     /** An alert that embeds the whole input value. */
     public Alert(String alertId, String incidentId, String entity, long eventTime, long detectionTime, double score,
-                 double threshold, double pValue, String severity, long modelVersion, long calibrationVersion,
+                 double threshold, double pValue, Severity severity, long modelVersion, long calibrationVersion,
                  List<Contribution> topFeatures, SourceId source, String record) {
         this(alertId, incidentId, entity, eventTime, detectionTime, score, threshold, pValue, severity, modelVersion,
                 calibrationVersion, topFeatures, source, record, null);

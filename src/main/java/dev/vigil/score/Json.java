@@ -1,14 +1,26 @@
 package dev.vigil.score;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import dev.vigil.calibration.Severity;
+import java.io.IOException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-/** The one JSON mapper for records Vigil writes: snake_case fields, nulls left out. */
+/** The one JSON mapper for records Vigil writes: snake_case fields, nulls left out, severities by their label. */
 public final class Json {
     public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(new SimpleModule().addSerializer(Severity.class, new StdSerializer<>(Severity.class) {
+                @Override
+                public void serialize(Severity value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+                    gen.writeString(value.label());
+                }
+            }))
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();

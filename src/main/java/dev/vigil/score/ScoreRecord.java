@@ -20,7 +20,7 @@ public record ScoreRecord(
         String outcome,
         Double score,
         Double pValue,
-        String severity,
+        dev.vigil.calibration.Severity severity,
         Double threshold,
         Long modelVersion,
         Long calibrationVersion) {
@@ -50,7 +50,7 @@ public record ScoreRecord(
                 g.writeNumberField("p_value", pValue);
             }
             if (severity != null) {
-                g.writeStringField("severity", severity);
+                g.writeStringField("severity", severity.label());
             }
             if (threshold != null) {
                 g.writeNumberField("threshold", threshold);

@@ -8,7 +8,7 @@ public interface ScoredBatch {
 
     double pValue(int i);
 
-    String severity(int i);
+    dev.vigil.calibration.Severity severity(int i);
 
     boolean anomaly(int i);
 

@@ -3,6 +3,7 @@ package dev.vigil.score;
 import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.calibration.Calibration;
 import dev.vigil.calibration.Decision;
+import dev.vigil.calibration.Severity;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.ModelFormatException;
@@ -146,8 +147,8 @@ public final class VaeBatchScorer implements BatchScorer {
         }
 
         @Override
-        public String severity(int i) {
-            return decisions[i].severity().name().toLowerCase(Locale.ROOT);
+        public Severity severity(int i) {
+            return decisions[i].severity();
         }
 
         @Override

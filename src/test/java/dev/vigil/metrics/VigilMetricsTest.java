@@ -110,17 +110,16 @@ class VigilMetricsTest {
     }
 
     @Test
-    void shouldFoldSeveritiesPastTheBoundIntoOther() {
-        for (int i = 0; i < VigilMetrics.MAX_FREE_LABEL_VALUES + 5; i++) {
-            metrics.alert("level-" + i);
-        }
-        metrics.alert("level-0");
+    void shouldLabelAlertsByTheSeverityOnTheWire() {
+        metrics.alert(dev.vigil.calibration.Severity.CRITICAL);
+        metrics.alert(dev.vigil.calibration.Severity.CRITICAL);
+        metrics.alert(dev.vigil.calibration.Severity.LOW);
 
         String text = scrape(metrics);
 
-        assertThat(text).contains("vigil_alerts_total{severity=\"level_0\"} 2.0")
-                .contains("vigil_alerts_total{severity=\"other\"} 5.0");
-        assertThat(text.lines().filter(l -> l.startsWith("vigil_alerts_total{"))).hasSize(VigilMetrics.MAX_FREE_LABEL_VALUES + 1);
+        assertThat(text).contains("vigil_alerts_total{severity=\"critical\"} 2.0")
+                .contains("vigil_alerts_total{severity=\"low\"} 1.0");
+        assertThat(text.lines().filter(l -> l.startsWith("vigil_alerts_total{"))).hasSize(2);
     }
 
     @Test
@@ -131,7 +130,7 @@ class VigilMetricsTest {
         metrics.observeBatch(256, 0.0004);
         metrics.observeEndToEndLatency(0.012);
         metrics.deadLetter("not_json");
-        metrics.incident("high");
+        metrics.incident(dev.vigil.calibration.Severity.HIGH);
         metrics.setWindowSize(50_000);
 
         assertThat(scrape(metrics))

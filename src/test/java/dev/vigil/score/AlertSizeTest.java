@@ -77,7 +77,7 @@ class AlertSizeTest {
     }
 
     private static Alert alert(String record) {
-        return new Alert("in:0:1", "in:0:1", "e", 5, 6, 50, 40, 1e-5, "medium", 2, 3,
+        return new Alert("in:0:1", "in:0:1", "e", 5, 6, 50, 40, 1e-5, dev.vigil.calibration.Severity.MEDIUM, 2, 3,
                 List.of(new Contribution("cpu", 99.0, 1.0, 0.7, 1e-6)), new SourceId("in", 0, 1), record);
     }
 }

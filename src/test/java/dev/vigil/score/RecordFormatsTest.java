@@ -9,10 +9,10 @@ class RecordFormatsTest {
     @Test
     void shouldWriteScoreRecordsExactlyAsDataBindingWould() {
         ScoreRecord scored = new ScoreRecord("in:2:7", "in", 2, 7, "host-1", 1_700_000_000_000L, "anomaly",
-                41.25, 1.5e-5, "medium", 30.0, 3L, 4L);
+                41.25, 1.5e-5, dev.vigil.calibration.Severity.MEDIUM, 30.0, 3L, 4L);
         ScoreRecord unscored = new ScoreRecord("in:0:0", "in", 0, 0, null, -5, "unscored",
                 null, null, null, null, null, null);
-        ScoreRecord odd = new ScoreRecord("t\"q:0:1", "t\"q", 0, 1, "é\n", 0, "normal", -1e-300, 1.0, "none", 1e300, 0L, 0L);
+        ScoreRecord odd = new ScoreRecord("t\"q:0:1", "t\"q", 0, 1, "é\n", 0, "normal", -1e-300, 1.0, dev.vigil.calibration.Severity.NONE, 1e300, 0L, 0L);
         for (ScoreRecord r : new ScoreRecord[] {scored, unscored, odd}) {
             assertThat(new String(r.toJson())).isEqualTo(new String(Json.bytes(r)));
         }

@@ -30,7 +30,7 @@ class SchemasTest {
 
     @Test
     void shouldDescribeEveryFieldOfAScoreRecord() throws IOException {
-        ScoreRecord full = new ScoreRecord("in:0:1", "in", 0, 1, "e", 5, "anomaly", 1.0, 0.1, "low", 0.5, 1L, 1L);
+        ScoreRecord full = new ScoreRecord("in:0:1", "in", 0, 1, "e", 5, "anomaly", 1.0, 0.1, dev.vigil.calibration.Severity.LOW, 0.5, 1L, 1L);
         JsonNode written = JSON.readTree(full.toJson());
         JsonNode schema = schema("score.schema.json");
         assertThat(names(schema.get("properties"))).containsExactlyInAnyOrderElementsOf(names(written));
@@ -39,7 +39,7 @@ class SchemasTest {
 
     @Test
     void shouldDescribeEveryFieldOfAnAlert() throws IOException {
-        Alert alert = new Alert("in:0:1", "in:0:1", "e", 5, 6, 50, 40, 1e-5, "medium", 2, 3,
+        Alert alert = new Alert("in:0:1", "in:0:1", "e", 5, 6, 50, 40, 1e-5, dev.vigil.calibration.Severity.MEDIUM, 2, 3,
                 List.of(new Contribution("cpu", 9.0, 1.0, 0.7, 1e-6)), new SourceId("in", 0, 1), "{\"cpu\":9}");
         JsonNode written = JSON.readTree(Json.bytes(alert));
         JsonNode cut = JSON.readTree(Json.bytes(alert.withRecordTruncated(4)));
@@ -52,7 +52,7 @@ class SchemasTest {
         assertThat(names(schema.at("/properties/top_features/items/properties")))
                 .containsExactlyInAnyOrderElementsOf(names(written.get("top_features").get(0)));
         assertThat(names(schema.at("/properties/source/properties"))).containsExactlyInAnyOrderElementsOf(names(written.get("source")));
-        assertThat(schema.at("/properties/severity/enum").toString()).contains("\"" + alert.severity() + "\"");
+        assertThat(schema.at("/properties/severity/enum").toString()).contains("\"" + alert.severity().label() + "\"");
         assertThat(written.get("status").asText()).isEqualTo(schema.at("/properties/status/const").asText());
     }
 

@@ -48,8 +48,8 @@ final class ThresholdScorer implements BatchScorer {
             }
 
             @Override
-            public String severity(int i) {
-                return rows[i][0] > threshold ? "high" : "none";
+            public dev.vigil.calibration.Severity severity(int i) {
+                return rows[i][0] > threshold ? dev.vigil.calibration.Severity.HIGH : dev.vigil.calibration.Severity.NONE;
             }
 
             @Override

@@ -24,7 +24,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * alerts topic. Incidents live in a changelogged store so a restart
  * does not page twice for one incident.
  */
-public final class IncidentProcessor implements Processor<byte[], Object, byte[], Object> {
+public final class IncidentProcessor implements Processor<byte[], Alert, byte[], byte[]> {
 
     /** Told about every alert published and every anomaly folded into an open incident. */
     public interface Listener {
@@ -82,7 +82,7 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
     private final String alertsChild;
     private final Listener listener;
     private final int maxSendBytes;
-    private ProcessorContext<byte[], Object> context;
+    private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> store;
     private long latestEventTime = Long.MIN_VALUE;
     /** The task's stream time at the last sweep, and the wall-clock time it last moved. */
@@ -105,7 +105,7 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
     }
 
     @Override
-    public void init(ProcessorContext<byte[], Object> context) {
+    public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
         // Closed incidents would otherwise stay in the store for ever, one per entity ever seen.
@@ -113,8 +113,8 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
     }
 
     @Override
-    public void process(Record<byte[], Object> record) {
-        Alert alert = (Alert) record.value();
+    public void process(Record<byte[], Alert> record) {
+        Alert alert = record.value();
         String entity = alert.entity() == null ? "" : alert.entity();
         latestEventTime = Math.max(latestEventTime, alert.eventTime());
         byte[] stored = store.get(entity);
@@ -131,12 +131,12 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
         Alert opening = alert.inIncident(alert.alertId());
         store.put(entity, new Incident(opening.incidentId(), alert.eventTime(), alert.eventTime(), 1, alert.score(),
                 context.currentSystemTimeMs()).toBytes());
-        context.forward(record.withValue((Object) alertBytes(record, opening)), alertsChild);
+        context.forward(record.withValue(alertBytes(record, opening)), alertsChild);
         listener.alerted(opening);
     }
 
     /** The alert's JSON, with the embedded input value cut when the whole would be refused by the producer. */
-    private byte[] alertBytes(Record<byte[], Object> record, Alert alert) {
+    private byte[] alertBytes(Record<byte[], Alert> record, Alert alert) {
         byte[] json = Json.bytes(alert);
         if (RecordSize.upperBound(record.key(), json, record.headers()) <= maxSendBytes) {
             return json;
@@ -175,6 +175,6 @@ public final class IncidentProcessor implements Processor<byte[], Object, byte[]
         IncidentResolved resolved = new IncidentResolved(incident.incidentId(), entity.isEmpty() ? null : entity,
                 incident.openedAt(), incident.lastAt(), incident.count(), incident.peakScore(), now);
         byte[] key = entity.isEmpty() ? null : entity.getBytes(StandardCharsets.UTF_8);
-        context.forward(new Record<>(key, (Object) Json.bytes(resolved), incident.lastAt()), alertsChild);
+        context.forward(new Record<>(key, Json.bytes(resolved), incident.lastAt()), alertsChild);
     }
 }

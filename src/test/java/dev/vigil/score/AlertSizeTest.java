@@ -59,7 +59,7 @@ class AlertSizeTest {
                     public void folded(Alert alert) {
                     }
                 }, maxSendBytes);
-        MockProcessorContext<byte[], Object> context = new MockProcessorContext<>();
+        MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
         context.setCurrentSystemTimeMs(0);
         KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("incidents"),
                 Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
@@ -67,11 +67,11 @@ class AlertSizeTest {
         context.addStateStore(store);
         processor.init(context);
 
-        processor.process(new Record<>("e".getBytes(StandardCharsets.UTF_8), (Object) alert(VALUE), 5L));
+        processor.process(new Record<>("e".getBytes(StandardCharsets.UTF_8), alert(VALUE), 5L));
 
-        List<MockProcessorContext.CapturedForward<? extends byte[], ? extends Object>> forwarded = context.forwarded();
+        List<MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]>> forwarded = context.forwarded();
         assertThat(forwarded).hasSize(1);
-        byte[] json = (byte[]) forwarded.get(0).record().value();
+        byte[] json = forwarded.get(0).record().value();
         assertThat(RecordSize.upperBound(forwarded.get(0).record().key(), json, null)).isLessThanOrEqualTo(maxSendBytes);
         return Json.MAPPER.readTree(json);
     }

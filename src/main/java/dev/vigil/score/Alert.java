@@ -29,7 +29,7 @@ public record Alert(
         List<Contribution> topFeatures,
         SourceId source,
         @JsonRawValue String record,
-        TruncatedRecord recordTruncated) {
+        TruncatedRecord recordTruncated) implements ScoringOutput {
 
     /** An alert that embeds the whole input value. */
     public Alert(String alertId, String incidentId, String entity, long eventTime, long detectionTime, double score,

@@ -23,7 +23,7 @@ public record ScoreRecord(
         dev.vigil.calibration.Severity severity,
         Double threshold,
         Long modelVersion,
-        Long calibrationVersion) {
+        Long calibrationVersion) implements ScoringOutput {
 
     private static final JsonFactory FACTORY = Json.MAPPER.getFactory();
 

@@ -29,7 +29,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * changelog sees at most {@code capacity + 1} writes per commit, however high the throughput.
  * Outputs keep input order.
  */
-public final class ScoringProcessor implements Processor<byte[], ParsedRecord, byte[], Object> {
+public final class ScoringProcessor implements Processor<byte[], ParsedRecord, byte[], ScoringOutput> {
 
     /** Told about every scored batch and every outcome, e.g. to update metrics. */
     public interface Listener {
@@ -58,7 +58,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
     private final Listener listener;
     private final long sampleBound;
 
-    private ProcessorContext<byte[], Object> context;
+    private ProcessorContext<byte[], ScoringOutput> context;
     private KeyValueStore<Integer, byte[]> store;
     private final List<Pending> buffer = new ArrayList<>();
     private long nextSequence;
@@ -91,16 +91,16 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
 
     private void sample(BufferedRecord r, boolean scored, boolean anomaly, double score, double pValue) {
         if (children.training() != null && sampled(r.source())) {
-            byte[] sample = new TrainingSample(r.eventTime(), scored, anomaly, score, pValue, r.features()).toBytes();
+            TrainingSample sample = new TrainingSample(r.eventTime(), scored, anomaly, score, pValue, r.features());
             // Stamped now, not with the input's time: the training topic's retention must count from when the
             // sample was written, also on a topic created before it was LogAppendTime (the window reads the
             // event time from the sample itself).
-            context.forward(new Record<>((byte[]) null, (Object) sample, context.currentSystemTimeMs()), children.training());
+            context.forward(new Record<>((byte[]) null, (ScoringOutput) sample, context.currentSystemTimeMs()), children.training());
         }
     }
 
     @Override
-    public void init(ProcessorContext<byte[], Object> context) {
+    public void init(ProcessorContext<byte[], ScoringOutput> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
         restore();
@@ -209,7 +209,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
                         scored.score(i), scorer.threshold(), scored.pValue(i), scored.severity(i), scorer.modelVersion(),
                         scorer.calibrationVersion(), scored.contributions(i, topFeatures), r.source(),
                         r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8));
-                context.forward(new Record<>(entityKey(r), (Object) alert, r.timestamp()), children.alerts());
+                context.forward(new Record<>(entityKey(r), (ScoringOutput) alert, r.timestamp()), children.alerts());
             }
             listener.outcome(r.source().topic(), outcome, scored.score(i), r.timestamp());
             sample(r, true, anomaly, scored.score(i), scored.pValue(i));
@@ -218,7 +218,7 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
 
     private void emitScore(BufferedRecord r, ScoreRecord score) {
         if (children.scores() != null) {
-            context.forward(new Record<>(entityKey(r), (Object) score.toJson(), r.timestamp()), children.scores());
+            context.forward(new Record<>(entityKey(r), (ScoringOutput) score, r.timestamp()), children.scores());
         }
     }
 

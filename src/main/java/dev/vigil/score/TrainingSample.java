@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
  * @param score   -ELBO under the model that scored it, NaN when unscored
  * @param pValue  NaN when unscored
  */
-public record TrainingSample(long eventTime, boolean scored, boolean anomaly, double score, double pValue, double[] features) {
+public record TrainingSample(long eventTime, boolean scored, boolean anomaly, double score, double pValue, double[] features) implements ScoringOutput {
 
     private static final byte FORMAT = 1;
 

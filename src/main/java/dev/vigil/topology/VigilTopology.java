@@ -9,6 +9,7 @@ import dev.vigil.score.Alert;
 import dev.vigil.score.IncidentProcessor;
 import dev.vigil.score.ModelHolder;
 import dev.vigil.score.Outcome;
+import dev.vigil.score.ScoringOutput;
 import dev.vigil.score.ScoringProcessor;
 import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.score.ModelLoader;
@@ -149,7 +150,7 @@ public final class VigilTopology {
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of()), Names.SCORE);
         if (topics.scoresEnabled()) {
-            topology.addSink(Names.SCORES_SINK, topics.scores(), out, out, Names.SCORE);
+            topology.addSink(Names.SCORES_SINK, topics.scores(), out, ScoringOutput.SCORE_SERIALIZER, Names.SCORE);
         }
 
         topology.addProcessor(Names.INCIDENTS,
@@ -173,7 +174,7 @@ public final class VigilTopology {
         ByteArraySerializer out = new ByteArraySerializer();
         ByteArrayDeserializer in = new ByteArrayDeserializer();
         String trainingTopic = settings.topics().training();
-        topology.addSink(Names.TRAINING_SINK, trainingTopic, out, out, Names.SCORE);
+        topology.addSink(Names.TRAINING_SINK, trainingTopic, out, ScoringOutput.TRAINING_SAMPLE_SERIALIZER, Names.SCORE);
         topology.addSource(Names.TRAINING_SOURCE, in, in, trainingTopic);
         VigilSettings.Training training = settings.training();
         Retrainer retrainer = new Retrainer(spec, training.vae(spec), training.calibration(), settings.alerts().policy(),

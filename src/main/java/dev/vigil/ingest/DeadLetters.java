@@ -35,7 +35,7 @@ public final class DeadLetters {
     private static final int SHA256_HEX = 64;
 
     /** A dead letter ready to send; {@code truncated} says whether anything of the original was cut. */
-    public record DeadLetter(byte[] key, byte[] value, Headers headers, boolean truncated) {
+    public record DeadLetter(byte[] key, byte[] value, Headers headers, boolean truncated) implements IngestOutput {
     }
 
     /** What is cut, in the order tried. */

@@ -12,7 +12,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * A dead letter larger than the producer may send ({@code maxSendBytes}) is cut to fit
  * ({@link DeadLetters#deadLetter}): a refused send would stop the stream thread on that offset for good.
  */
-public final class IngestProcessor implements Processor<byte[], byte[], byte[], Object> {
+public final class IngestProcessor implements Processor<byte[], byte[], byte[], IngestOutput> {
 
     /** Told about every dead letter, e.g. to count it by reason. */
     public interface Listener {
@@ -24,7 +24,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], byte[], 
     private final String deadLetterChild;
     private final Listener listener;
     private final int maxSendBytes;
-    private ProcessorContext<byte[], Object> context;
+    private ProcessorContext<byte[], IngestOutput> context;
 
     public IngestProcessor(RecordParser parser, String scoreChild, String deadLetterChild, Listener listener,
                            int maxSendBytes) {
@@ -36,7 +36,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], byte[], 
     }
 
     @Override
-    public void init(ProcessorContext<byte[], Object> context) {
+    public void init(ProcessorContext<byte[], IngestOutput> context) {
         this.context = context;
     }
 
@@ -44,13 +44,13 @@ public final class IngestProcessor implements Processor<byte[], byte[], byte[], 
     public void process(Record<byte[], byte[]> record) {
         try {
             ParsedRecord parsed = parser.parse(record.key(), record.value(), record.timestamp());
-            context.forward(record.withValue(parsed), scoreChild);
+            context.forward(record.withValue((IngestOutput) parsed), scoreChild);
         } catch (InvalidRecordException e) {
             RecordMetadata source = context.recordMetadata().orElseThrow();
             DeadLetters.DeadLetter dead = DeadLetters.deadLetter(record.key(), record.value(), record.headers(),
                     e.errorClass(), e.getMessage(), source.topic(), source.partition(), source.offset(), record.timestamp(),
                     maxSendBytes);
-            context.forward(new Record<>(dead.key(), (Object) dead.value(), record.timestamp(), dead.headers()), deadLetterChild);
+            context.forward(new Record<>(dead.key(), (IngestOutput) dead, record.timestamp(), dead.headers()), deadLetterChild);
             listener.deadLetter(source.topic(), e.errorClass());
         }
     }

@@ -8,5 +8,5 @@ package dev.vigil.ingest;
  * @param features   one value per feature in spec order (categorical as index, missing as NaN)
  * @param value      the original value bytes, kept for alerts that quote the record
  */
-public record ParsedRecord(String entity, long eventTime, double[] features, byte[] value) {
+public record ParsedRecord(String entity, long eventTime, double[] features, byte[] value) implements IngestOutput {
 }

@@ -3,6 +3,7 @@ package dev.vigil.topology;
 import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.ErrorClass;
 import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.ingest.IngestOutput;
 import dev.vigil.ingest.IngestProcessor;
 import dev.vigil.ingest.RecordParser;
 import dev.vigil.score.Alert;
@@ -132,7 +133,7 @@ public final class VigilTopology {
         topology.addProcessor(Names.INGEST,
                 () -> new IngestProcessor(parser, Names.SCORE, Names.DEAD_LETTER_SINK, listener, maxSendBytes), Names.SOURCE);
         ByteArraySerializer out = new ByteArraySerializer();
-        topology.addSink(Names.DEAD_LETTER_SINK, topics.deadLetters(), out, out, Names.INGEST);
+        topology.addSink(Names.DEAD_LETTER_SINK, topics.deadLetters(), out, IngestOutput.DEAD_LETTER_SERIALIZER, Names.INGEST);
 
         boolean training = settings.training().enabled();
         ScoringProcessor.Children children = new ScoringProcessor.Children(

@@ -198,12 +198,12 @@ public final class ThroughputBench {
         if (options.warmupRecords() > 0) {
             status.printf("bench: warm-up (discarded) on %,d records ...%n", options.warmupRecords());
             passThrough(WARMUP_INPUT, options.warmupRecords());
-            vigil(WARMUP_INPUT, options.warmupRecords(), spec, VaeBatchScorer.open(bundle, policy, threads));
+            vigil("vigil", WARMUP_INPUT, options.warmupRecords(), spec, VaeBatchScorer.open(bundle, policy, threads));
         }
         Run pass = passThrough(INPUT, options.records());
-        Run vigil = vigil(INPUT, options.records(), spec, VaeBatchScorer.open(bundle, policy, threads));
+        Run vigil = vigil("vigil", INPUT, options.records(), spec, VaeBatchScorer.open(bundle, policy, threads));
         BufferCost bufferCost = bufferCost(applicationId("vigil", runs));
-        Run rcf = vigil(INPUT, options.records(), spec,
+        Run rcf = vigil("rcf", INPUT, options.records(), spec,
                 RcfBatchScorer.train(spec, training, base.training().calibration().targetFpr(), options.seed()));
         Run rcfNamed = new Run("rcf", rcf.records(), rcf.seconds(), rcf.recordsPerSecond(), rcf.scoreShare());
 
@@ -262,8 +262,8 @@ public final class ThroughputBench {
         }
     }
 
-    private Run vigil(String input, long expected, FeatureSpec spec, BatchScorer scorer) throws InterruptedException {
-        String name = scorer instanceof RcfBatchScorer ? "rcf" : "vigil";
+    /** The full topology with {@code scorer} as its model; {@code name} labels the run ({@code vigil} or {@code rcf}). */
+    private Run vigil(String name, String input, long expected, FeatureSpec spec, BatchScorer scorer) throws InterruptedException {
         String output = topic("bench-" + name + "-scores-" + (++runs));
         ensure(List.of(TopicSpec.of(output, 1).withConfig("message.timestamp.type", "LogAppendTime"),
                 TopicSpec.of(output + "-alerts", 1), TopicSpec.of(output + "-dead-letters", 1), TopicSpec.of(output + "-models", 1)));

@@ -14,6 +14,11 @@ public interface BatchScorer extends AutoCloseable {
 
     ScoredBatch score(double[][] rows);
 
+    /** The model bundle behind this scorer, when it is one of Vigil's VAEs (a baseline such as RCF has none). */
+    default java.util.Optional<dev.vigil.model.ModelBundle> modelBundle() {
+        return java.util.Optional.empty();
+    }
+
     /** What {@code /api/model} shows about this model. */
     default java.util.Map<String, Object> describe() {
         return java.util.Map.of("version", modelVersion(), "calibration_version", calibrationVersion(), "threshold", threshold());

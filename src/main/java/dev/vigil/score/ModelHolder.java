@@ -103,10 +103,10 @@ public final class ModelHolder implements AutoCloseable {
         }
     }
 
-    /** The bundle of the current model when it is a VAE, else null. */
+    /** The bundle of the current model when it has one (a VAE), else null. */
     public dev.vigil.model.ModelBundle currentBundle() {
         try (Lease lease = acquire()) {
-            return lease.scorer() instanceof VaeBatchScorer vae ? vae.bundle() : null;
+            return lease.scorer() == null ? null : lease.scorer().modelBundle().orElse(null);
         }
     }
 

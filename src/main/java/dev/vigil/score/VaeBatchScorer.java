@@ -54,6 +54,11 @@ public final class VaeBatchScorer implements BatchScorer {
         return scorer.bundle();
     }
 
+    @Override
+    public java.util.Optional<ModelBundle> modelBundle() {
+        return java.util.Optional.of(scorer.bundle());
+    }
+
     public Calibration calibration() {
         return calibration;
     }

@@ -12,7 +12,6 @@ import dev.vigil.metrics.VigilMetrics;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.BatchScorer;
 import dev.vigil.score.ModelHolder;
-import dev.vigil.score.VaeBatchScorer;
 import dev.vigil.train.ModelRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -154,9 +153,8 @@ public final class VigilService implements AutoCloseable {
     }
 
     private void modelSwapped(BatchScorer scorer) {
-        if (scorer instanceof VaeBatchScorer vae) {
-            metrics.setModel(vae.modelVersion(), vae.bundle().training().createdAt().toEpochMilli(), vae.bundle().parameterCount());
-        }
+        scorer.modelBundle().ifPresent(bundle ->
+                metrics.setModel(scorer.modelVersion(), bundle.training().createdAt().toEpochMilli(), bundle.parameterCount()));
         metrics.setThreshold(scorer.threshold());
         LOG.info("Now scoring with model v{} (threshold {} nats)", scorer.modelVersion(), scorer.threshold());
     }

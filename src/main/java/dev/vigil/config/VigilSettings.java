@@ -5,7 +5,7 @@ import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.RecordParser;
 import dev.vigil.model.VaeConfig;
-import dev.vigil.train.WindowProcessor;
+import dev.vigil.train.WindowSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +100,7 @@ public record VigilSettings(Topics topics, Ingest ingest, Scoring scoring, Alert
      */
     public record Training(boolean enabled, double sampleRate, int epochs, long seed, int threads, double cpuShare,
                            double gateTolerance, double gateMaxAlertRate, CalibrationSettings calibration,
-                           WindowProcessor.Settings window) {
+                           WindowSettings window) {
 
         /** The VAE to train for {@code spec}: its defaults, with this configuration's epochs, seed and threads. */
         public VaeConfig vae(FeatureSpec spec) {
@@ -137,7 +137,7 @@ public record VigilSettings(Topics topics, Ingest ingest, Scoring scoring, Alert
                     ? c.withDrift(config.getDouble(VigilConfig.DRIFT_WEIGHT), config.getDouble(VigilConfig.DRIFT_MAX_GROWTH))
                     : c;
         }, VigilConfig.TARGET_FPR, VigilConfig.DRIFT_WEIGHT, VigilConfig.DRIFT_MAX_GROWTH);
-        WindowProcessor.Settings window = new WindowProcessor.Settings(
+        WindowSettings window = new WindowSettings(
                 config.getInt(VigilConfig.TRAIN_WINDOW_RECORDS),
                 config.getLong(VigilConfig.TRAIN_WINDOW_MS),
                 config.getInt(VigilConfig.TRAIN_MIN_RECORDS),

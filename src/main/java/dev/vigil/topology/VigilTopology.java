@@ -16,6 +16,7 @@ import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.score.ModelLoader;
 import dev.vigil.score.VaeBatchScorer;
 import dev.vigil.train.Retrainer;
+import dev.vigil.train.WindowListener;
 import dev.vigil.train.WindowProcessor;
 import java.util.Map;
 import org.apache.kafka.common.serialization.LongDeserializer;
@@ -72,7 +73,7 @@ public final class VigilTopology {
 
     /** Everything the topology reports as it runs; metrics implement it. */
     public interface Listener extends IngestProcessor.Listener, ScoringProcessor.Listener, IncidentProcessor.Listener,
-            WindowProcessor.Listener {
+            WindowListener {
         Listener NONE = new Listener() {
             @Override
             public void windowSize(long records) {

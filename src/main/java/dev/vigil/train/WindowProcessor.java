@@ -3,9 +3,6 @@ package dev.vigil.train;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.TrainingSample;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -19,62 +16,27 @@ import org.slf4j.LoggerFactory;
  * training topic, so exactly one task in the application owns it: Kafka Streams' own assignment
  * decides which instance trains, and moves the window (a changelogged store) when it dies.
  *
- * <p><b>Admission.</b> Unscored records (cold start) are admitted. A scored record is admitted
- * when it was judged normal with a p-value of at least {@code admitMinPValue}: a burst of
- * anomalies never enters. When the {@link ShiftDetector} sees a sustained shift, records are
- * admitted by rank instead (those scoring within the lowest {@code shiftAdmitShare} of recent
- * traffic), and a retraining on the records admitted since the shift follows each time
- * {@code minRecords / 2} of them entered. Rank admission goes on, round after round, until the
- * anomaly rate stays below a twentieth of the shift bound for the shift's minimum duration
- * ({@link ShiftDetector#settled()}); then, if a model trained on the post-shift records was
- * promoted, the records from before the shift leave the window: the new normal has replaced the
- * old one. (A low rate without such a model means the old normal came back; the window stays.)
- *
- * <p><b>Schedule.</b> Checked every second: train the first model once the window holds
- * {@code minRecords}; then retrain when {@code retrainRecords} new records entered since the last
- * training, or {@code retrainInterval} passed, whichever comes first. Training runs on its own
- * thread; scoring never waits for it.
- *
- * <p><b>Publication.</b> A promoted model is forwarded from this task's punctuator to the models
- * topic, so publication is fenced like any other output of the task (exactly once under
- * {@code exactly_once_v2}). Versions increase strictly; the oldest beyond {@code keepVersions}
- * are tombstoned.
- *
- * <p>The processor only wires these jobs together; each lives in a small class of its own:
- * {@link TrainingWindow} (the stores), {@link ShiftAdmission}, {@link RetrainingSchedule},
- * {@link DriftFollower} and {@link ModelPublisher}. Here are the stores, the punctuation, the
- * trainer thread and the forwarding.
+ * <p>The processor wires five small classes together: {@link TrainingWindow} (the stores),
+ * {@link ShiftAdmission} (which samples enter, and the shift state), {@link RetrainingSchedule}
+ * (when a run is due, checked every second), {@link DriftFollower} and {@link ModelPublisher}.
+ * Itself it keeps the punctuation, the trainer thread (scoring never waits for a training) and
+ * the forwarding: a promoted model goes to the models topic from this task's punctuator, so
+ * publication is fenced like any other output of the task (exactly once under
+ * {@code exactly_once_v2}). When a shift settles after a model trained on the post-shift samples
+ * was promoted, the samples from before the shift leave the window: the new normal has replaced
+ * the old one.
  */
 public final class WindowProcessor implements Processor<byte[], byte[], Long, byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(WindowProcessor.class);
 
-    /** Told about the window and every training run, e.g. to update metrics. */
-    public interface Listener {
-        void windowSize(long records);
-
-        void trainingFinished(Retrainer.Outcome outcome);
-
-        void shiftDetected();
-
-        /** The shift is over: the anomaly rate stayed low for the shift's minimum duration. */
-        void shiftSettled();
-    }
-
-    /** Settings of the window and its schedule. */
-    public record Settings(int windowRecords, long windowMs, int minRecords, int retrainRecords, Duration retrainInterval,
-                           double admitMinPValue, double shiftAlertRate, Duration shiftMinDuration, double shiftAdmitShare,
-                           int keepVersions, int maxBundleBytes, int driftUpdateRecords,
-                           Duration driftInterval) {
-    }
-
     private final String windowStoreName;
     private final String metaStoreName;
-    private final Settings settings;
+    private final WindowSettings settings;
     private final Retrainer retrainer;
     private final Supplier<ModelBundle> currentModel;
     private final String modelsChild;
-    private final Listener listener;
+    private final WindowListener listener;
     private final RetrainingSchedule schedule;
     private final ModelPublisher publisher;
 
@@ -82,15 +44,11 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private TrainingWindow window;
     private ShiftAdmission admission;
     private DriftFollower drift;
-    private ExecutorService trainer;
-    private Future<Retrainer.Outcome> training;
-    private long admittedAtStart;
-    /** Whether the training in flight started during a shift, on the new normal only. */
-    private boolean trainingAfterShift;
+    private TrainerThread trainer;
     private long latestEventTime = Long.MIN_VALUE;
 
-    public WindowProcessor(String windowStoreName, String metaStoreName, Settings settings, Retrainer retrainer,
-                           Supplier<ModelBundle> currentModel, String modelsChild, Listener listener) {
+    public WindowProcessor(String windowStoreName, String metaStoreName, WindowSettings settings, Retrainer retrainer,
+                           Supplier<ModelBundle> currentModel, String modelsChild, WindowListener listener) {
         this.windowStoreName = windowStoreName;
         this.metaStoreName = metaStoreName;
         this.settings = settings;
@@ -109,12 +67,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         this.admission = new ShiftAdmission(settings.admitMinPValue(), settings.shiftAlertRate(), settings.shiftMinDuration(),
                 settings.shiftAdmitShare(), Math.max(5, settings.minRecords() / 1000));
         this.drift = new DriftFollower(settings.driftUpdateRecords(), settings.driftInterval());
-        this.trainer = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "vigil-trainer");
-            t.setDaemon(true);
-            t.setPriority(Thread.MIN_PRIORITY); // scoring comes first on a small machine
-            return t;
-        });
+        this.trainer = new TrainerThread();
         listener.windowSize(window.size());
         LOG.info("Training window restored with {} records (last published version {})", window.size(), window.lastVersion());
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::tick);
@@ -163,10 +116,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             window.evictOlderThan(latestEventTime - settings.windowMs());
         }
         listener.windowSize(window.size());
-        if (training != null) {
-            if (training.isDone()) {
-                finish(now);
-            }
+        if (trainer.busy()) {
+            trainer.poll().ifPresent(finished -> finish(finished, now));
             return;
         }
         if (driftDue) {
@@ -184,26 +135,18 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         // During a shift, train on the new normal alone: the old one would only dilute it.
         double[][] rows = window.features(shifting ? admission.shiftStart() : window.first());
         ModelBundle current = currentModel.get();
-        // The counter is reduced when the training finishes, not now: a task moved mid-training retrains.
-        admittedAtStart = window.admittedSinceTraining();
-        trainingAfterShift = shifting;
         LOG.info("Training on a window of {} records{}", rows.length, shifting ? " (after a shift)" : "");
-        training = trainer.submit(() -> retrainer.run(rows, current, shifting));
+        // The counter is reduced when the training finishes, not now: a task moved mid-training retrains.
+        trainer.start(() -> retrainer.run(rows, current, shifting), window.admittedSinceTraining(), shifting);
     }
 
-    private void finish(long now) {
-        Retrainer.Outcome outcome;
-        try {
-            outcome = training.get();
-        } catch (Exception e) {
-            outcome = new Retrainer.Outcome(Retrainer.Result.FAILED, null, e.toString(), 0, Double.NaN, Double.NaN);
-        }
-        training = null;
-        window.trainingFinished(admittedAtStart, now);
+    private void finish(TrainerThread.Finished finished, long now) {
+        Retrainer.Outcome outcome = finished.outcome();
+        window.trainingFinished(finished.admittedAtStart(), now);
         if (outcome.result() == Retrainer.Result.PROMOTED) {
             try {
                 forward(outcome.bundle(), now);
-                if (trainingAfterShift) {
+                if (finished.afterShift()) {
                     admission.promotedDuringShift();
                 }
             } catch (ModelPublisher.TooLargeException e) {
@@ -245,7 +188,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     @Override
     public void close() {
         if (trainer != null) {
-            trainer.shutdownNow();
+            trainer.close();
         }
         listener.windowSize(0); // the window moves with the task: this instance no longer holds it
         if (admission != null && admission.shifting()) {

@@ -7,7 +7,7 @@ import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.VaeConfig;
-import dev.vigil.train.WindowProcessor;
+import dev.vigil.train.WindowSettings;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -90,7 +90,7 @@ class VigilSettingsTest {
                         Duration.ofSeconds(7)),
                 new VigilSettings.Training(false, 0.5, 7, 99, 2, 0.25, 2.0, 0.1,
                         CalibrationSettings.defaults().withTargetFpr(0.01).withDrift(0.2, 0.75),
-                        new WindowProcessor.Settings(800, 3_600_000, 200, 999, Duration.ofMinutes(1), 0.05, 0.3,
+                        new WindowSettings(800, 3_600_000, 200, 999, Duration.ofMinutes(1), 0.05, 0.3,
                                 Duration.ofMinutes(2), 0.6, 3, 20_000, 300, Duration.ofSeconds(5)))));
         FeatureSpec spec = new FeatureSpec("host", null, List.of(FeatureSpec.Feature.numeric("cpu")));
         assertThat(settings.training().vae(spec))

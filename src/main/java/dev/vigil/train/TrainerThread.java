@@ -1,0 +1,67 @@
+package dev.vigil.train;
+
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The one training in flight, on a low-priority daemon thread of its own: the punctuator starts it
+ * and polls for its end, so scoring never waits for a training.
+ */
+final class TrainerThread implements AutoCloseable {
+
+    /**
+     * A run that ended.
+     *
+     * @param admittedAtStart samples the window had admitted since the previous training when this one started
+     * @param afterShift      whether it started during a shift, on the new normal only
+     */
+    record Finished(Retrainer.Outcome outcome, long admittedAtStart, boolean afterShift) {
+    }
+
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "vigil-trainer");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY); // scoring comes first on a small machine
+        return t;
+    });
+    private Future<Retrainer.Outcome> running;
+    private long admittedAtStart;
+    private boolean afterShift;
+
+    boolean busy() {
+        return running != null;
+    }
+
+    void start(Callable<Retrainer.Outcome> run, long admittedAtStart, boolean afterShift) {
+        if (busy()) {
+            throw new IllegalStateException("a training is already running");
+        }
+        this.admittedAtStart = admittedAtStart;
+        this.afterShift = afterShift;
+        running = executor.submit(run);
+    }
+
+    /** The run that ended, once; empty while it runs or when none was started. A run that threw ends FAILED. */
+    Optional<Finished> poll() {
+        if (running == null || !running.isDone()) {
+            return Optional.empty();
+        }
+        Retrainer.Outcome outcome;
+        try {
+            outcome = running.get();
+        } catch (Exception e) {
+            outcome = new Retrainer.Outcome(Retrainer.Result.FAILED, null, e.toString(), 0, Double.NaN, Double.NaN);
+        }
+        running = null;
+        return Optional.of(new Finished(outcome, admittedAtStart, afterShift));
+    }
+
+    /** Interrupts the run in flight (a paced one stops at its next pause) and lets the thread go. */
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.vigil.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.testsupport.Await;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class TrainerThreadTest {
+
+    private static final Retrainer.Outcome REJECTED =
+            new Retrainer.Outcome(Retrainer.Result.REJECTED, null, "worse", 1.0, 2.0, 3.0);
+
+    @Test
+    void shouldHandOverTheOutcomeOnceWithWhatWasTrueWhenTheRunStarted() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TrainerThread trainer = new TrainerThread()) {
+            trainer.start(() -> {
+                release.await(10, TimeUnit.SECONDS);
+                return REJECTED;
+            }, 42, true);
+
+            assertThat(trainer.busy()).isTrue();
+            assertThat(trainer.poll()).isEmpty();
+            assertThatThrownBy(() -> trainer.start(() -> REJECTED, 0, false)).isInstanceOf(IllegalStateException.class);
+            release.countDown();
+
+            Optional<TrainerThread.Finished> finished = Await.until("the run ended", Duration.ofSeconds(10), trainer::poll,
+                    Optional::isPresent);
+            assertThat(finished).contains(new TrainerThread.Finished(REJECTED, 42, true));
+            assertThat(trainer.busy()).isFalse();
+            assertThat(trainer.poll()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldEndARunThatThrowsAsFailedWithTheReason() {
+        try (TrainerThread trainer = new TrainerThread()) {
+            trainer.start(() -> {
+                throw new IllegalStateException("boom");
+            }, 0, false);
+
+            Optional<TrainerThread.Finished> finished = Await.until("the run ended", Duration.ofSeconds(10), trainer::poll,
+                    Optional::isPresent);
+            assertThat(finished.orElseThrow().outcome().result()).isEqualTo(Retrainer.Result.FAILED);
+            assertThat(finished.orElseThrow().outcome().reason()).contains("boom");
+        }
+    }
+}

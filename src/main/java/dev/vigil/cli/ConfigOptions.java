@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.FeatureSpec;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ final class ConfigOptions {
 
     /** The feature spec named by the config, or an error naming the key when there is none. */
     static FeatureSpec spec(VigilConfig config) {
-        String path = config.getString(VigilConfig.FEATURE_SPEC);
+        String path = VigilSettings.runtime(config).featureSpec();
         if (path == null) {
             throw new VigilCommand.UsageException(VigilConfig.FEATURE_SPEC + " is not set: give the feature spec file in the config or with --spec");
         }

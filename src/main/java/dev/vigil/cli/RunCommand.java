@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.ModelFormatException;
 import dev.vigil.service.VigilService;
@@ -33,7 +34,8 @@ final class RunCommand implements Callable<Integer> {
             options.sets.put(VigilConfig.MODEL_FILE, model.toString());
         }
         VigilConfig config = options.load();
-        String modelFile = config.getString(VigilConfig.MODEL_FILE);
+        VigilSettings.Runtime runtime = VigilSettings.runtime(config);
+        String modelFile = runtime.modelFile();
         if (modelFile != null) {
             // Before anything touches the cluster: a missing or corrupt model is one line, exit 2.
             try {
@@ -45,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
         try (VigilService service = new VigilService(config, ConfigOptions.spec(config))) {
             // The handler only wakes this thread: it must never wait for Kafka Streams' lock, which start()
             // holds for up to task.timeout.ms (5 min) while the global store waits for an unreachable broker.
-            Signals.onTerminate(Duration.ofMillis(config.getLong(VigilConfig.SHUTDOWN_TIMEOUT_MS)), service::requestStop);
+            Signals.onTerminate(runtime.shutdownTimeout(), service::requestStop);
             service.start();
             Throwable failure = service.awaitStop(Duration.ofDays(365_000));
             return failure == null ? VigilCommand.EXIT_OK : VigilCommand.EXIT_FAILURE;

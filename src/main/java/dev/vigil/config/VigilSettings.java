@@ -159,6 +159,30 @@ public record VigilSettings(Topics topics, Ingest ingest, Scoring scoring, Alert
         return new VigilSettings(topics, ingest, scoring, alerts, training);
     }
 
+    /**
+     * What the running service itself needs, beside the records' path: where state lives, the
+     * group membership, the files it loads, the topics it creates, HTTP and shutdown.
+     *
+     * @param instanceId      {@code vigil.instance.id}, null for dynamic group membership
+     * @param featureSpec     the spec file, null when unset
+     * @param modelFile       a bootstrap model bundle, null when unset
+     * @param httpBindAddress null to listen on every interface
+     */
+    public record Runtime(String stateDir, String instanceId, String featureSpec, String modelFile, boolean topicsCreate,
+                          int topicsPartitions, short topicsReplication, String httpBindAddress, int httpPort,
+                          Duration httpRequestTimeout, Duration readinessBrokerTimeout, Duration shutdownTimeout) {
+    }
+
+    /** The runtime settings of {@code config}; with {@link #from}, the one place configuration is read. */
+    public static Runtime runtime(VigilConfig config) {
+        return new Runtime(config.getString(VigilConfig.STATE_DIR), config.getString(VigilConfig.INSTANCE_ID),
+                config.getString(VigilConfig.FEATURE_SPEC), config.getString(VigilConfig.MODEL_FILE),
+                config.getBoolean(VigilConfig.TOPICS_CREATE), config.getInt(VigilConfig.TOPICS_PARTITIONS),
+                config.getShort(VigilConfig.TOPICS_REPLICATION), config.getString(VigilConfig.HTTP_BIND_ADDRESS),
+                config.getInt(VigilConfig.HTTP_PORT), millis(config, VigilConfig.HTTP_REQUEST_TIMEOUT_MS),
+                millis(config, VigilConfig.READINESS_BROKER_TIMEOUT_MS), millis(config, VigilConfig.SHUTDOWN_TIMEOUT_MS));
+    }
+
     private static Duration millis(VigilConfig config, String key) {
         return Duration.ofMillis(config.getLong(key));
     }

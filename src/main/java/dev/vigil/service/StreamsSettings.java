@@ -1,6 +1,7 @@
 package dev.vigil.service;
 
 import dev.vigil.config.VigilConfig;
+import dev.vigil.config.VigilSettings;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -40,9 +41,10 @@ public final class StreamsSettings {
     }
 
     public static Properties of(VigilConfig config) {
+        VigilSettings.Runtime runtime = VigilSettings.runtime(config);
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(VigilConfig.STATE_DIR));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, runtime.stateDir());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
@@ -58,7 +60,7 @@ public final class StreamsSettings {
         if (StreamsConfig.AT_LEAST_ONCE.equals(p.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
             p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(AT_LEAST_ONCE_COMMIT_INTERVAL_MS));
         }
-        staticMembership(config.getString(VigilConfig.INSTANCE_ID), p);
+        staticMembership(runtime.instanceId(), p);
         if (p.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
             throw new ConfigException("kafka.bootstrap.servers is not set (give it in the config file, "
                     + "as KAFKA_BOOTSTRAP_SERVERS, or with --bootstrap-servers)");

@@ -45,6 +45,8 @@ public final class VigilService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VigilService.class);
 
     private final VigilConfig config;
+    private final VigilSettings settings;
+    private final VigilSettings.Runtime runtime;
     private final FeatureSpec spec;
     private final VigilMetrics metrics = new VigilMetrics();
     private final ModelHolder models;
@@ -56,11 +58,13 @@ public final class VigilService implements AutoCloseable {
 
     public VigilService(VigilConfig config, FeatureSpec spec) {
         this.config = config;
+        this.settings = VigilSettings.from(config);
+        this.runtime = VigilSettings.runtime(config);
         this.spec = spec;
         this.models = new ModelHolder(this::modelSwapped);
-        java.util.Properties settings = StreamsSettings.of(config);
-        settings.put(RefusedSendHandler.LISTENER_CONFIG, (java.util.function.Consumer<String>) metrics::outputDropped);
-        this.streams = new KafkaStreams(VigilTopology.build(VigilSettings.from(config), spec, models, new MetricsListener(metrics)), settings);
+        java.util.Properties streamsProperties = StreamsSettings.of(config);
+        streamsProperties.put(RefusedSendHandler.LISTENER_CONFIG, (java.util.function.Consumer<String>) metrics::outputDropped);
+        this.streams = new KafkaStreams(VigilTopology.build(settings, spec, models, new MetricsListener(metrics)), streamsProperties);
         // A bug or a broken model must not leave a zombie that commits nothing: shut the client down loudly.
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Vigil stream thread failed; shutting down (buffered records stay in the changelog and are scored after a restart)", e);
@@ -73,33 +77,36 @@ public final class VigilService implements AutoCloseable {
                 stopped.countDown();
             }
         });
-        if (config.getString(VigilConfig.INPUT_PATTERN) == null) {
-            config.inputTopics().forEach(metrics::registerInputTopic);
+        if (settings.topics().inputPattern() == null) {
+            settings.topics().input().forEach(metrics::registerInputTopic);
         }
     }
 
     /** The topics Vigil writes and, unless a pattern is used, the input topics. */
     public static List<TopicSpec> topics(VigilConfig config) {
-        int partitions = config.getInt(VigilConfig.TOPICS_PARTITIONS);
-        short replication = config.getShort(VigilConfig.TOPICS_REPLICATION);
+        VigilSettings settings = VigilSettings.from(config);
+        VigilSettings.Runtime runtime = VigilSettings.runtime(config);
+        VigilSettings.Topics names = settings.topics();
+        int partitions = runtime.topicsPartitions();
+        short replication = runtime.topicsReplication();
         List<TopicSpec> topics = new ArrayList<>();
-        if (config.getString(VigilConfig.INPUT_PATTERN) == null) {
-            config.inputTopics().forEach(t -> topics.add(new TopicSpec(t, partitions, replication, Map.of())));
+        if (names.inputPattern() == null) {
+            names.input().forEach(t -> topics.add(new TopicSpec(t, partitions, replication, Map.of())));
         }
         // Outputs take whatever the producer may send: a dead letter or an alert is sized against max.request.size.
-        Map<String, String> outputs = Map.of("max.message.bytes", Integer.toString(config.producerMaxRequestSize()));
-        for (String key : List.of(VigilConfig.SCORES_TOPIC, VigilConfig.ALERTS_TOPIC, VigilConfig.DEAD_LETTER_TOPIC)) {
-            topics.add(new TopicSpec(config.getString(key), partitions, replication, outputs));
+        Map<String, String> outputs = Map.of("max.message.bytes", Integer.toString(settings.ingest().maxSendBytes()));
+        for (String topic : List.of(names.scores(), names.alerts(), names.deadLetters())) {
+            topics.add(new TopicSpec(topic, partitions, replication, outputs));
         }
         // One partition each: one task owns the training window, and the models topic is read whole by every instance.
         // The training topic's retention counts from when Vigil wrote a sample (LogAppendTime), not from the
         // input's event time: a replay of last month's data must not be deleted before the window reads it.
-        topics.add(new TopicSpec(config.getString(VigilConfig.TRAINING_TOPIC), 1, replication, Map.of(
+        topics.add(new TopicSpec(names.training(), 1, replication, Map.of(
                 "retention.ms", Long.toString(24 * 3_600_000L),
                 "message.timestamp.type", "LogAppendTime")));
-        topics.add(new TopicSpec(config.getString(VigilConfig.MODELS_TOPIC), 1, replication, Map.of(
+        topics.add(new TopicSpec(names.models(), 1, replication, Map.of(
                 "cleanup.policy", "compact",
-                "max.message.bytes", Integer.toString(config.getInt(VigilConfig.MODEL_MAX_BYTES) + 64 * 1024),
+                "max.message.bytes", Integer.toString(settings.training().window().maxBundleBytes() + 64 * 1024),
                 "min.compaction.lag.ms", "0")));
         return topics;
     }
@@ -108,14 +115,14 @@ public final class VigilService implements AutoCloseable {
     public static ModelRegistry modelRegistry(VigilConfig config) {
         java.util.Set<String> names = new java.util.HashSet<>(ConsumerConfig.configNames());
         names.addAll(ProducerConfig.configNames());
-        return new ModelRegistry(StreamsSettings.clientProperties(config, names), config.getString(VigilConfig.MODELS_TOPIC));
+        return new ModelRegistry(StreamsSettings.clientProperties(config, names), VigilSettings.from(config).topics().models());
     }
 
     public void start() {
         // Read a bootstrap model before touching the cluster: a missing or corrupt file creates nothing.
-        String modelFile = config.getString(VigilConfig.MODEL_FILE);
+        String modelFile = runtime.modelFile();
         ModelBundle bundle = modelFile == null ? null : ModelBundle.load(Path.of(modelFile), spec);
-        if (config.getBoolean(VigilConfig.TOPICS_CREATE)) {
+        if (runtime.topicsCreate()) {
             String bootstrap = StreamsSettings.of(config).getProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
             LOG.info("Setting up topics on {} (Kafka has {} s to answer)", bootstrap, Topics.TIMEOUT_SECONDS);
             try (Admin admin = Admin.create(StreamsSettings.clientProperties(config, AdminClientConfig.configNames()))) {
@@ -138,9 +145,9 @@ public final class VigilService implements AutoCloseable {
             }
         }
         cluster = ClusterWatch.start(StreamsSettings.clientProperties(config, AdminClientConfig.configNames()),
-                Duration.ofMillis(config.getLong(VigilConfig.READINESS_BROKER_TIMEOUT_MS)));
-        HttpEndpoints.Settings httpSettings = new HttpEndpoints.Settings(config.getString(VigilConfig.HTTP_BIND_ADDRESS),
-                config.getInt(VigilConfig.HTTP_PORT), Duration.ofMillis(config.getLong(VigilConfig.HTTP_REQUEST_TIMEOUT_MS)));
+                runtime.readinessBrokerTimeout());
+        HttpEndpoints.Settings httpSettings = new HttpEndpoints.Settings(runtime.httpBindAddress(), runtime.httpPort(),
+                runtime.httpRequestTimeout());
         try {
             http = HttpEndpoints.start(httpSettings, metrics, this::readiness, this::modelInfo);
         } catch (IOException e) {
@@ -208,7 +215,7 @@ public final class VigilService implements AutoCloseable {
 
     @Override
     public void close() {
-        Duration timeout = Duration.ofMillis(config.getLong(VigilConfig.SHUTDOWN_TIMEOUT_MS));
+        Duration timeout = runtime.shutdownTimeout();
         // Leave the group, static member or not: Kafka Streams by default stays in it, so its partitions
         // would wait for the session timeout before another instance (or a restart under another id) takes them.
         if (!streams.close(CloseOptions.timeout(timeout)

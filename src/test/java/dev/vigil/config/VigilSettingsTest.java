@@ -65,7 +65,7 @@ class VigilSettingsTest {
             Map.entry(VigilConfig.TRAIN_EPOCHS, "7"),
             Map.entry(VigilConfig.TRAIN_SEED, "99"));
 
-    /** Keys the service reads itself (runtime, not the records' path); VigilSettings leaves them alone. */
+    /** Keys of the running service itself (not the records' path): {@link VigilSettings#runtime} maps them. */
     private static final Set<String> RUNTIME = Set.of(
             VigilConfig.TOPICS_CREATE, VigilConfig.TOPICS_PARTITIONS, VigilConfig.TOPICS_REPLICATION,
             VigilConfig.FEATURE_SPEC, VigilConfig.MODEL_FILE, VigilConfig.STATE_DIR, VigilConfig.HTTP_PORT,
@@ -103,6 +103,28 @@ class VigilSettingsTest {
         classified.addAll(RUNTIME);
         assertThat(classified).as("a new key: map it in VigilSettings.from (and here), or name it a runtime key")
                 .isEqualTo(VigilConfig.DEFINITION.names());
+    }
+
+    @Test
+    void shouldMapEveryRuntimeKeyToItsTypedValue() {
+        VigilConfig config = VigilConfig.of(Map.ofEntries(
+                Map.entry(VigilConfig.STATE_DIR, "/var/lib/vigil"),
+                Map.entry(VigilConfig.INSTANCE_ID, "vigil-a"),
+                Map.entry(VigilConfig.FEATURE_SPEC, "/etc/vigil/spec.json"),
+                Map.entry(VigilConfig.MODEL_FILE, "/etc/vigil/model.vglm"),
+                Map.entry(VigilConfig.TOPICS_CREATE, "false"),
+                Map.entry(VigilConfig.TOPICS_PARTITIONS, "12"),
+                Map.entry(VigilConfig.TOPICS_REPLICATION, "3"),
+                Map.entry(VigilConfig.HTTP_BIND_ADDRESS, "127.0.0.1"),
+                Map.entry(VigilConfig.HTTP_PORT, "9401"),
+                Map.entry(VigilConfig.HTTP_REQUEST_TIMEOUT_MS, "2000"),
+                Map.entry(VigilConfig.READINESS_BROKER_TIMEOUT_MS, "3000"),
+                Map.entry(VigilConfig.SHUTDOWN_TIMEOUT_MS, "4000")));
+
+        assertThat(VigilSettings.runtime(config)).isEqualTo(new VigilSettings.Runtime("/var/lib/vigil", "vigil-a",
+                "/etc/vigil/spec.json", "/etc/vigil/model.vglm", false, 12, (short) 3, "127.0.0.1", 9401,
+                Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(4)));
+        assertThat(config.values().keySet()).containsAll(RUNTIME);
     }
 
     @Test

@@ -107,15 +107,12 @@ public record VaeConfig(
      * and learned nothing of the categories (measured in DetectionIT's probe).
      *
      * <p>The likelihood stays a Gaussian with a per-record decoder variance, on raw standardized
-     * encoder input, without trimming, but its log-variance is bounded above by 2 (a standard
-     * deviation of e, about 2.7 times the feature's own robust spread): without that ceiling the
-     * decoder learned to "explain away" outlying values by predicting a huge variance for them,
-     * and with it the mean AUPRC over ten benchmark sets rose from 0.433 to 0.472 (three seeds,
-     * docs/BENCHMARKS.md). The alternatives ({@link DecoderVariance#PER_FEATURE}, a
-     * Student-t, trimming, asinh input) are built and tested, and some raised the AUPRC on the
-     * contaminated benchmark sets, but on the service's own traffic (clean rolling windows) they
-     * missed spikes and broken correlations that this default catches: see docs/BENCHMARKS.md,
-     * "What we tried for detection quality".
+     * encoder input, without trimming and without a ceiling on the log-variance. The alternatives
+     * ({@link DecoderVariance#PER_FEATURE}, a Student-t, trimming, asinh input, a log-variance
+     * ceiling) are built and tested, and some raised the AUPRC on the benchmark sets, but each cost
+     * something users rely on: spikes and broken correlations in the demo, or (the ceiling) a
+     * calibrated threshold so high that on five of seven benchmark sets nothing was flagged at all.
+     * See docs/BENCHMARKS.md, "What we tried for detection quality".
      */
     public static VaeConfig defaults(FeatureSpec spec) {
         int width = 0;
@@ -125,7 +122,7 @@ public record VaeConfig(
         int h1 = Math.max(32, Math.min(256, Integer.highestOneBit(Math.max(1, width - 1)) << 1));
         int latent = Math.max(Math.min(4, width), Math.min(16, (int) Math.ceil(width / 5.0)));
         return new VaeConfig(List.of(h1, h1 / 2), latent, "tanh", 100, 128, 1e-3, 0.1, 10, 5, 10.0,
-                42L, 4, 64, -6.0, 2.0, 1, DecoderVariance.PER_RECORD, Double.POSITIVE_INFINITY, 0.0, 3.0, false);
+                42L, 4, 64, -6.0, Double.POSITIVE_INFINITY, 1, DecoderVariance.PER_RECORD, Double.POSITIVE_INFINITY, 0.0, 3.0, false);
     }
 
     public VaeConfig withHiddenSizes(List<Integer> v) { return new VaeConfig(v, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }

@@ -59,8 +59,8 @@ public final class QualityProbe {
                             : Detectors.create(detector, seed);
                     EvalResult r = Evaluation.evaluate(dataset, d);
                     runs.add(new double[] {r.auroc(), r.auprc(), r.trainSeconds()});
-                    System.err.printf(Locale.ROOT, "  %s %s seed %d: auroc %.3f auprc %.3f fpr@thr %s train %.1f s%n", name, detector, seed,
-                            r.auroc(), r.auprc(), r.fprAtThreshold(), r.trainSeconds());
+                    System.err.printf(Locale.ROOT, "  %s %s seed %d: auroc %.3f auprc %.3f fpr@thr %s f1@thr %s best f1 %s train %.1f s%n", name, detector, seed,
+                            r.auroc(), r.auprc(), r.fprAtThreshold(), r.f1AtThreshold(), r.bestF1(), r.trainSeconds());
                 }
                 double[] s = stats(runs);
                 summary.put(name + " " + detector, s);

@@ -9,21 +9,16 @@ import dev.vigil.it.Pipeline.Output;
 import dev.vigil.score.SourceId;
 import dev.vigil.testsupport.Await;
 import dev.vigil.testsupport.KafkaBroker;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.Writer;
+import dev.vigil.testsupport.VigilProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -90,7 +85,7 @@ class CrashIT {
         config.put(VigilConfig.BATCH_MAX_RECORDS, "65536");
         config.put(VigilConfig.BATCH_MAX_WAIT_MS, "60000");
         Map<SourceId, String> truth = new HashMap<>();
-        Process first = startVigil(config, dir, "first");
+        VigilProcess first = VigilProcess.start(config, dir, "first");
         try {
             List<GeneratedRecord> wave = TrafficGenerator.generate(TrafficGenerator.Options.defaults()
                     .withSeed(5).withMalformedRate(0.01), 3_000);
@@ -98,22 +93,21 @@ class CrashIT {
             long wellFormed = wave.stream().filter(r -> !r.isMalformed()).count();
 
             try (Admin admin = KafkaBroker.admin()) {
-                Map<TopicPartition, Long> inputEnd = endOffsets(admin, topics.input());
+                Map<TopicPartition, Long> inputEnd = Pipeline.endOffsets(admin, topics.input());
                 Await.until("the first run to commit every input offset", TIMEOUT,
                         () -> committed(admin, applicationId), inputEnd::equals);
                 Await.until("the buffered records to be in the buffer's changelog", TIMEOUT,
-                        () -> total(endOffsets(admin, changelog)), end -> end >= wellFormed);
+                        () -> total(Pipeline.endOffsets(admin, changelog)), end -> end >= wellFormed);
                 // The state the kill must land in: accepted and committed, yet not scored.
-                assertThat(total(endOffsets(admin, topics.scores()))).as("score records written before the kill").isZero();
+                assertThat(total(Pipeline.endOffsets(admin, topics.scores()))).as("score records written before the kill").isZero();
             }
         } finally {
-            first.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no final commit, no flush
-            assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            first.kill(); // no shutdown hook, no final commit, no flush
         }
 
         config.put(VigilConfig.BATCH_MAX_RECORDS, "256");
         config.put(VigilConfig.BATCH_MAX_WAIT_MS, "20");
-        Process second = startVigil(config, dir, "second");
+        VigilProcess second = VigilProcess.start(config, dir, "second");
         Map<SourceId, List<Output>> outputs;
         try (Pipeline.Outputs read = new Pipeline.Outputs(topics, exactlyOnce)) {
             // Traffic after the restart too: the service goes on as usual.
@@ -122,10 +116,7 @@ class CrashIT {
             read.awaitAll(truth.keySet(), TIMEOUT);
             outputs = read.drain(Duration.ofSeconds(1));
         } finally {
-            second.destroy();
-            if (!second.waitFor(15, TimeUnit.SECONDS)) {
-                second.destroyForcibly();
-            }
+            second.close();
         }
 
         assertThat(outputs.keySet()).as("outputs for offsets that were never produced").isEqualTo(truth.keySet());
@@ -140,38 +131,10 @@ class CrashIT {
                 .isIn(label.startsWith("malformed:") ? List.of("dead_letter") : List.of("normal", "anomaly")));
     }
 
-    private static Process startVigil(Map<String, String> config, Path dir, String name) throws IOException {
-        Path file = dir.resolve(name + ".properties");
-        Properties properties = new Properties();
-        properties.putAll(config);
-        try (Writer w = Files.newBufferedWriter(file)) {
-            properties.store(w, "CrashIT " + name + " run");
-        }
-        Path log = dir.resolve(name + ".log");
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                "dev.vigil.cli.VigilCommand", "run", "--config", file.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
     private static Map<TopicPartition, Long> committed(Admin admin, String group) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         return offsets.entrySet().stream().filter(e -> e.getValue() != null)
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-    }
-
-    private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) {
-        try {
-            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            return admin.listOffsets(request).all().get().entrySet().stream()
-                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read end offsets of " + topic, e);
-        }
     }
 
     private static long total(Map<TopicPartition, Long> offsets) {

@@ -8,6 +8,7 @@ import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.TrafficGenerator;
 import dev.vigil.ingest.DeadLetters;
 import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.kafka.TopicSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.VaeConfig;
 import dev.vigil.score.SourceId;
@@ -29,6 +30,10 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -64,12 +69,28 @@ public final class Pipeline {
             return new Topics(KafkaBroker.createTopic("in", partitions), KafkaBroker.createTopic("scores", partitions),
                     KafkaBroker.createTopic("alerts", partitions), KafkaBroker.createTopic("dead", partitions));
         }
+
+        /** The same on a broker of the test's own (one it stops and restarts), not the shared test broker. */
+        public static Topics create(String bootstrapServers, int partitions) {
+            Topics t = new Topics(KafkaBroker.uniqueName("in"), KafkaBroker.uniqueName("scores"),
+                    KafkaBroker.uniqueName("alerts"), KafkaBroker.uniqueName("dead"));
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+                dev.vigil.kafka.Topics.ensure(admin, Stream.of(t.input(), t.scores(), t.alerts(), t.deadLetters())
+                        .map(name -> new TopicSpec(name, partitions, (short) 1, Map.of())).toList());
+            }
+            return t;
+        }
     }
 
     /** Vigil's configuration on the test broker: own topics, application id and state dir; HTTP on a free port. */
     public static Map<String, String> config(Topics topics, Path stateDir, String guarantee) {
+        return config(KafkaBroker.bootstrapServers(), topics, stateDir, guarantee);
+    }
+
+    /** {@link #config(Topics, Path, String)} on the broker at {@code bootstrapServers}. */
+    public static Map<String, String> config(String bootstrapServers, Topics topics, Path stateDir, String guarantee) {
         Map<String, String> c = new LinkedHashMap<>();
-        c.put("kafka.bootstrap.servers", KafkaBroker.bootstrapServers());
+        c.put("kafka.bootstrap.servers", bootstrapServers);
         c.put("kafka.application.id", KafkaBroker.uniqueName("vigil-it"));
         c.put("kafka.processing.guarantee", guarantee);
         c.put(VigilConfig.INPUT_TOPICS, topics.input());
@@ -82,6 +103,22 @@ public final class Pipeline {
         c.put(VigilConfig.HTTP_PORT, "0");
         c.put(VigilConfig.SHUTDOWN_TIMEOUT_MS, "10000");
         return c;
+    }
+
+    /**
+     * What {@code vigil run} in a child JVM gets in the crash tests: {@link #config} with a model file (served as
+     * v1), the feature spec in {@code dir/spec.json}, instance id {@code vigil-a} (static membership) and Vigil's
+     * defaults for the commit interval and the session timeout.
+     */
+    static Map<String, String> instanceConfig(String bootstrapServers, Topics topics, Path dir, String guarantee) throws IOException {
+        Map<String, String> config = config(bootstrapServers, topics, dir.resolve("state"), guarantee);
+        Path spec = dir.resolve("spec.json");
+        java.nio.file.Files.writeString(spec, SPEC.toJson());
+        config.put(VigilConfig.MODEL_FILE, modelFile(7));
+        config.put(VigilConfig.FEATURE_SPEC, spec.toString());
+        config.put(VigilConfig.INSTANCE_ID, "vigil-a");
+        config.put(VigilConfig.COOLDOWN_MS, "2000");
+        return config;
     }
 
     /**
@@ -152,9 +189,13 @@ public final class Pipeline {
         private final Map<SourceId, List<Output>> outputs = new HashMap<>();
 
         Outputs(Topics topics, boolean readCommitted) {
+            this(KafkaBroker.bootstrapServers(), topics, readCommitted);
+        }
+
+        Outputs(String bootstrapServers, Topics topics, boolean readCommitted) {
             this.topics = topics;
             Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
             p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
@@ -226,6 +267,23 @@ public final class Pipeline {
             return outputs;
         }
 
+        /** The highest input offset with an output so far, per input partition. */
+        Map<Integer, Long> highestOffsets() {
+            Map<Integer, Long> highest = new HashMap<>();
+            outputs.keySet().forEach(id -> highest.merge(id.partition(), id.offset(), Math::max));
+            return highest;
+        }
+
+        /** Whether some input partition has an output for an offset above its highest in {@code before}. */
+        boolean beyond(Map<Integer, Long> before) {
+            return highestOffsets().entrySet().stream().anyMatch(e -> e.getValue() > before.getOrDefault(e.getKey(), -1L));
+        }
+
+        /** Outputs beyond the first per input offset, so far. */
+        long repeats() {
+            return outputs.values().stream().mapToLong(o -> o.size() - 1).sum();
+        }
+
         private void add(SourceId source, Output output) {
             outputs.computeIfAbsent(source, k -> new ArrayList<>()).add(output);
         }
@@ -249,6 +307,21 @@ public final class Pipeline {
         @Override
         public void close() {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** The end offset of every partition of {@code topic}. */
+    static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) {
+        try {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            return admin.listOffsets(request).all().get().entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read end offsets of " + topic, e);
         }
     }
 

@@ -84,8 +84,10 @@ public final class VigilService implements AutoCloseable {
 
     /** The topics Vigil writes and, unless a pattern is used, the input topics. */
     public static List<TopicSpec> topics(VigilConfig config) {
-        VigilSettings settings = VigilSettings.from(config);
-        VigilSettings.Runtime runtime = VigilSettings.runtime(config);
+        return topics(VigilSettings.from(config), VigilSettings.runtime(config));
+    }
+
+    private static List<TopicSpec> topics(VigilSettings settings, VigilSettings.Runtime runtime) {
         VigilSettings.Topics names = settings.topics();
         int partitions = runtime.topicsPartitions();
         short replication = runtime.topicsReplication();
@@ -126,7 +128,7 @@ public final class VigilService implements AutoCloseable {
             String bootstrap = StreamsSettings.of(config).getProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
             LOG.info("Setting up topics on {} (Kafka has {} s to answer)", bootstrap, Topics.TIMEOUT_SECONDS);
             try (Admin admin = Admin.create(StreamsSettings.clientProperties(config, AdminClientConfig.configNames()))) {
-                List<String> created = Topics.ensure(admin, topics(config));
+                List<String> created = Topics.ensure(admin, topics(settings, runtime));
                 if (!created.isEmpty()) {
                     LOG.info("Created topics {}", created);
                 }

@@ -92,11 +92,7 @@ class RunCommandIT {
         String prefix = KafkaBroker.uniqueName("run-sigterm");
         config.put("kafka.application.id", prefix);
         config.put(VigilConfig.INPUT_TOPICS, prefix + "-in");
-        config.put(VigilConfig.SCORES_TOPIC, prefix + "-scores");
-        config.put(VigilConfig.ALERTS_TOPIC, prefix + "-alerts");
-        config.put(VigilConfig.DEAD_LETTER_TOPIC, prefix + "-dead");
-        config.put(VigilConfig.MODELS_TOPIC, prefix + "-models");
-        config.put(VigilConfig.TRAINING_TOPIC, prefix + "-training");
+        config.putAll(dev.vigil.it.Pipeline.outputTopics(prefix));
         Path log = dir.resolve("vigil.log");
         Process vigil = start(config, log);
         try {

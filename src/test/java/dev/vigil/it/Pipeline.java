@@ -88,6 +88,17 @@ public final class Pipeline {
     }
 
     /** {@link #config(Topics, Path, String)} on the broker at {@code bootstrapServers}. */
+    /** The five output topics' keys, named {@code prefix-scores}, {@code -alerts}, {@code -dead}, {@code -models}, {@code -training}. */
+    public static Map<String, String> outputTopics(String prefix) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put(VigilConfig.SCORES_TOPIC, prefix + "-scores");
+        c.put(VigilConfig.ALERTS_TOPIC, prefix + "-alerts");
+        c.put(VigilConfig.DEAD_LETTER_TOPIC, prefix + "-dead");
+        c.put(VigilConfig.MODELS_TOPIC, prefix + "-models");
+        c.put(VigilConfig.TRAINING_TOPIC, prefix + "-training");
+        return c;
+    }
+
     public static Map<String, String> config(String bootstrapServers, Topics topics, Path stateDir, String guarantee) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("kafka.bootstrap.servers", bootstrapServers);

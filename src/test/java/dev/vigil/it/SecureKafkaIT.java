@@ -181,11 +181,7 @@ class SecureKafkaIT {
         c.put("kafka.ssl.truststore.location", tls.trustStore().toString());
         c.put("kafka.ssl.truststore.password", "${env:VIGIL_KAFKA_TRUSTSTORE_PASSWORD}");
         c.put(VigilConfig.INPUT_TOPICS, prefix + "-in");
-        c.put(VigilConfig.SCORES_TOPIC, prefix + "-scores");
-        c.put(VigilConfig.ALERTS_TOPIC, prefix + "-alerts");
-        c.put(VigilConfig.DEAD_LETTER_TOPIC, prefix + "-dead");
-        c.put(VigilConfig.MODELS_TOPIC, prefix + "-models");
-        c.put(VigilConfig.TRAINING_TOPIC, prefix + "-training");
+        c.putAll(Pipeline.outputTopics(prefix));
         c.put(VigilConfig.FEATURE_SPEC, spec.toString());
         c.put(VigilConfig.MODEL_FILE, Pipeline.modelFile(7));
         c.put(VigilConfig.STATE_DIR, dir.resolve("state").toString());

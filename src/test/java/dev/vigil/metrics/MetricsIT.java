@@ -54,11 +54,7 @@ class MetricsIT {
         settings.put("kafka.application.id", prefix);
         settings.put("kafka.commit.interval.ms", "200");
         settings.put(VigilConfig.INPUT_TOPICS, input);
-        settings.put(VigilConfig.SCORES_TOPIC, prefix + "-scores");
-        settings.put(VigilConfig.ALERTS_TOPIC, prefix + "-alerts");
-        settings.put(VigilConfig.DEAD_LETTER_TOPIC, prefix + "-dead");
-        settings.put(VigilConfig.MODELS_TOPIC, prefix + "-models");
-        settings.put(VigilConfig.TRAINING_TOPIC, prefix + "-training");
+        settings.putAll(dev.vigil.it.Pipeline.outputTopics(prefix));
         settings.put(VigilConfig.MODEL_FILE, model.toString());
         settings.put(VigilConfig.STATE_DIR, dir.resolve("state").toString());
         settings.put(VigilConfig.HTTP_PORT, "0");

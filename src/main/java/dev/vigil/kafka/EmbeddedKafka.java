@@ -130,9 +130,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             formatIfNeeded(dir, saslSsl);
             for (int attempt = 1; ; attempt++) {
                 // Ports found free a moment ago may be taken by the time the broker binds: retry with new ones.
-                int clientPort = port == 0 ? freePort() : port;
-                int controllerPort = freePort();
-                int saslSslPort = saslSsl == null ? 0 : freePort();
+                int[] free = freePorts(3, port);
+                int clientPort = port == 0 ? free[0] : port;
+                int controllerPort = free[1];
+                int saslSslPort = saslSsl == null ? 0 : free[2];
                 Map<String, String> props = new LinkedHashMap<>(config(dir, clientPort, controllerPort, Map.of()));
                 if (saslSsl != null) {
                     props.putAll(saslSslConfig(props, saslSslPort, saslSsl));
@@ -287,11 +288,33 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
+    /**
+     * {@code count} free ports, all different and none equal to {@code taken}: every socket stays
+     * open until all are chosen, so the OS cannot hand the same port out twice (two listeners on one
+     * port fail in the broker's config, before any bind, where the retry does not see it).
+     */
+    private static int[] freePorts(int count, int taken) {
+        List<ServerSocket> sockets = new java.util.ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; ) {
+                ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName(HOST));
+                sockets.add(socket);
+                if (socket.getLocalPort() != taken) {
+                    ports[i++] = socket.getLocalPort();
+                }
+            }
+            return ports;
         } catch (IOException e) {
             throw new UncheckedIOException("No free port on " + HOST, e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing a listening socket we own; nothing to do
+                }
+            }
         }
     }
 

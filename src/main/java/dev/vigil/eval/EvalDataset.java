@@ -1,5 +1,8 @@
 package dev.vigil.eval;
 
+import dev.vigil.context.ContextTracker;
+import dev.vigil.ingest.ContextSettings;
+import dev.vigil.ingest.FeatureSpec;
 import java.util.List;
 
 /**
@@ -24,6 +27,22 @@ public record EvalDataset(String name, double[][] train, double[][] test, int[] 
             throw new IllegalArgumentException(name + ": " + train[0].length + " training features but " + test[0].length + " test features");
         }
         interpretation = interpretation == null ? null : List.copyOf(interpretation);
+    }
+
+    /**
+     * The same task with context features ({@link ContextTracker}) appended to every row, for rows
+     * that are one entity in time order, the test rows following the training rows (SMD). The
+     * interpretation segments keep naming the record's own dimensions.
+     */
+    public EvalDataset withContext(ContextSettings settings) {
+        FeatureSpec spec = FeatureSpec.numeric(features()).withContext(settings);
+        ContextTracker tracker = new ContextTracker(spec);
+        double[][] enrichedTrain = tracker.enrich(train, null);
+        double[][] enrichedTest = new double[test.length][];
+        for (int i = 0; i < test.length; i++) {
+            enrichedTest[i] = tracker.next(null, test[i], train.length + i);
+        }
+        return new EvalDataset(name, enrichedTrain, enrichedTest, testLabels, interpretation);
     }
 
     public int features() {

@@ -25,12 +25,23 @@ import java.util.Set;
  * <p>Features are encoded as one {@code double} per feature in spec order (see {@link #categoryIndex}):
  * numeric values as they are, categorical and boolean values as the index of their category,
  * and a missing value as {@code NaN}.
+ *
+ * <p>With a {@code "context"} block ({@link ContextSettings}) the model's input is
+ * {@link #modelInput()}: these features followed by ones derived from the entity's recent records.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FeatureSpec(
         @JsonProperty("entityKey") String entityKey,
         @JsonProperty("timestamp") String timestamp,
-        @JsonProperty("features") List<Feature> features) {
+        @JsonProperty("features") List<Feature> features,
+        @JsonProperty("context") ContextSettings context) {
+
+    /** Suffix of a derived feature: how far a numeric value is from its entity's recent level. */
+    public static final String LEVEL = "~level";
+    /** Suffix of a derived feature: a categorical value differs from its entity's last two. */
+    public static final String CHANGED = "~changed";
+    /** Name of the derived feature: log of how many records in a row the entity sent unchanged. */
+    public static final String UNCHANGED = "record~unchanged";
 
     private static final ObjectMapper JSON =
             new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -116,6 +127,50 @@ public record FeatureSpec(
         if (timestamp != null && names.contains(timestamp)) {
             throw new InvalidFeatureSpecException("the timestamp field '" + timestamp + "' cannot also be a feature");
         }
+        if (context != null) {
+            for (String derived : derivedNames(features)) {
+                if (names.contains(derived)) {
+                    throw new InvalidFeatureSpecException("feature '" + derived + "' has the name of a context feature: rename it");
+                }
+            }
+        }
+    }
+
+    /** A spec without context. */
+    public FeatureSpec(String entityKey, String timestamp, List<Feature> features) {
+        this(entityKey, timestamp, features, null);
+    }
+
+    /** The same spec with {@code settings} as its context block (null: none). */
+    public FeatureSpec withContext(ContextSettings settings) {
+        return new FeatureSpec(entityKey, timestamp, features, settings);
+    }
+
+    @JsonIgnore
+    public boolean hasContext() {
+        return context != null;
+    }
+
+    /**
+     * What the model sees: without context this spec; with it, a spec of these features followed by
+     * one numeric {@code <name>~level} per numeric feature, one {@code <name>~changed} per
+     * categorical or boolean one and {@code record~unchanged}, in that order.
+     */
+    public FeatureSpec modelInput() {
+        if (context == null) {
+            return this;
+        }
+        List<Feature> all = new java.util.ArrayList<>(features);
+        derivedNames(features).forEach(name -> all.add(Feature.numeric(name)));
+        return new FeatureSpec(entityKey, timestamp, all, null);
+    }
+
+    private static List<String> derivedNames(List<Feature> features) {
+        List<String> names = new java.util.ArrayList<>();
+        features.stream().filter(Feature::isNumeric).forEach(f -> names.add(f.name() + LEVEL));
+        features.stream().filter(f -> !f.isNumeric()).forEach(f -> names.add(f.name() + CHANGED));
+        names.add(UNCHANGED);
+        return names;
     }
 
     /** A spec of unnamed numeric features {@code f0..f(n-1)}, for headerless CSV files. */
@@ -185,14 +240,18 @@ public record FeatureSpec(
     }
 
     /**
-     * SHA-256 over what the model depends on (feature names, types, categories, order), so a
-     * model bundle can refuse a spec it was not trained for. Entity key and timestamp are left
-     * out: they do not change the model's input.
+     * SHA-256 over what the model depends on (the names, types, categories and order of the
+     * {@link #modelInput()} features, and the context's half-life), so a model bundle can refuse
+     * a spec it was not trained for. Entity key and timestamp are left out: they do not change the
+     * model's input. A spec without context keeps the fingerprint it had before context existed.
      */
     @JsonIgnore
     public String fingerprint() {
         StringBuilder canonical = new StringBuilder();
-        for (Feature f : features) {
+        if (context != null) {
+            canonical.append("context\u0000").append(context.halfLife()).append('\n');
+        }
+        for (Feature f : modelInput().features) {
             canonical.append(f.name()).append('\u0000').append(f.type().jsonName()).append('\u0000');
             if (f.categories() != null) {
                 canonical.append(String.join("\u0001", f.categories()));

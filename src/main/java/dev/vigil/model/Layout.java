@@ -19,7 +19,8 @@ final class Layout {
     final int[] catSize;
     final int catWidth;
 
-    Layout(FeatureSpec spec) {
+    Layout(FeatureSpec featureSpec) {
+        FeatureSpec spec = featureSpec.modelInput();
         this.spec = spec;
         int nNum = 0;
         for (FeatureSpec.Feature f : spec.features()) {

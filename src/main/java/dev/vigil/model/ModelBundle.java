@@ -100,9 +100,9 @@ public final class ModelBundle {
         if (spec == null || config == null || normalization == null || weights == null || training == null) {
             throw new IllegalArgumentException("spec, config, normalization, weights and training are required");
         }
-        if (normalization.center().length != spec.size()) {
+        if (normalization.center().length != spec.modelInput().size()) {
             throw new IllegalArgumentException("normalization has " + normalization.center().length
-                    + " features, the spec " + spec.size());
+                    + " features, the spec " + spec.modelInput().size());
         }
         if (version < 0) {
             throw new IllegalArgumentException("version must be >= 0");
@@ -157,8 +157,9 @@ public final class ModelBundle {
             section(out, "spec", s -> s.write(spec.toJson().getBytes(StandardCharsets.UTF_8)));
             section(out, "config", s -> writeConfig(s, config));
             section(out, "normalization", s -> {
-                s.writeInt(spec.size());
-                for (int j = 0; j < spec.size(); j++) {
+                int width = spec.modelInput().size();
+                s.writeInt(width);
+                for (int j = 0; j < width; j++) {
                     s.writeDouble(normalization.center(j));
                     s.writeDouble(normalization.scale(j));
                 }
@@ -364,8 +365,8 @@ public final class ModelBundle {
         VaeConfig config = readConfig(open(sections, "config"), format);
         DataInputStream norm = open(sections, "normalization");
         int n = norm.readInt();
-        if (n != spec.size()) {
-            throw new ModelFormatException("model bundle normalization covers " + n + " features, its spec " + spec.size());
+        if (n != spec.modelInput().size()) {
+            throw new ModelFormatException("model bundle normalization covers " + n + " features, its spec " + spec.modelInput().size());
         }
         double[] center = new double[n];
         double[] scale = new double[n];

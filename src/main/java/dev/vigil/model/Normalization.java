@@ -47,7 +47,8 @@ public record Normalization(double[] center, double[] scale) {
     }
 
     /** Fits on the present (non-NaN) values of each numeric feature of {@code rows}. */
-    public static Normalization fit(FeatureSpec spec, double[][] rows) {
+    public static Normalization fit(FeatureSpec featureSpec, double[][] rows) {
+        FeatureSpec spec = featureSpec.modelInput();
         int n = spec.size();
         double[] center = new double[n];
         double[] scale = new double[n];

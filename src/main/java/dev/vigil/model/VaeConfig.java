@@ -116,7 +116,7 @@ public record VaeConfig(
      */
     public static VaeConfig defaults(FeatureSpec spec) {
         int width = 0;
-        for (FeatureSpec.Feature f : spec.features()) {
+        for (FeatureSpec.Feature f : spec.modelInput().features()) {
             width += f.isNumeric() ? 1 : f.cardinality();
         }
         int h1 = Math.max(32, Math.min(256, Integer.highestOneBit(Math.max(1, width - 1)) << 1));

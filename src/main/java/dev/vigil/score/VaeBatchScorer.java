@@ -32,7 +32,7 @@ public final class VaeBatchScorer implements BatchScorer {
         this.scorer = scorer;
         this.calibration = calibration;
         this.policy = policy;
-        this.spec = scorer.bundle().spec();
+        this.spec = scorer.bundle().spec().modelInput();
     }
 
     /** Opens a scorer for a calibrated bundle; {@code policy} null means the policy the bundle was calibrated with. */
@@ -92,7 +92,7 @@ public final class VaeBatchScorer implements BatchScorer {
         info.put("parameters", bundle.parameterCount());
         info.put("size_bytes", bundle.sizeBytes());
         info.put("features", spec.names());
-        info.put("spec_fingerprint", spec.fingerprint());
+        info.put("spec_fingerprint", bundle.spec().fingerprint());
         var training = bundle.training();
         Map<String, Object> t = new java.util.LinkedHashMap<>();
         t.put("records", training.records());

@@ -54,6 +54,9 @@ public final class QualityProbe {
                             ? EvalDatasets.smd(e.getValue().resolve("train/" + name + ".txt"), e.getValue().resolve("test/" + name + ".txt"),
                                     e.getValue().resolve("test_label/" + name + ".txt"), null)
                             : EvalDatasets.labelledFile(e.getValue(), "label", seed);
+                    if (Boolean.getBoolean("probe.context") && name.startsWith("machine")) {
+                        dataset = dataset.withContext(dev.vigil.ingest.ContextSettings.defaults());
+                    }
                     Detector d = detector.equals("vae")
                             ? new VaeDetector(VaeDetector.Score.ELBO, seed, dev.vigil.calibration.CalibrationSettings.defaults(), QualityProbe::variant)
                             : Detectors.create(detector, seed);

@@ -1,0 +1,160 @@
+package dev.vigil.context;
+
+import dev.vigil.ingest.FeatureSpec;
+
+/**
+ * Derives a record's context features from its entity's {@link EntityState} and updates the
+ * state: the one implementation behind the stream ({@code ContextProcessor}) and the offline
+ * commands ({@link ContextTracker}), so both give the same numbers for the same sequence.
+ *
+ * <p>For a spec with a {@code "context"} block, the model's input is the record's own features
+ * followed by (see {@link FeatureSpec#modelInput()}):
+ * <ul>
+ *   <li>{@code <numeric>~level}: how far the value is from the entity's recent level, in the
+ *       entity's own recent spread: z = (x - mean) / sd of an exponentially weighted mean and
+ *       variance, written as sign(z) log(1 + |z|) so that a value a million spreads away does not
+ *       dwarf everything else;</li>
+ *   <li>{@code <categorical>~changed}: 1 when the value differs from both of the entity's last two
+ *       values (a one-record flip is caught, and the record after it, back to normal, is not);</li>
+ *   <li>{@code record~unchanged}: log of how many records in a row the entity sent with exactly the
+ *       same values (0 for a record that differs from the previous one).</li>
+ * </ul>
+ * The first {@value #WARM_UP} records of an entity get level 0: too few to know its spread. The
+ * level's statistics take each value winsorized at {@value #WINSOR} spreads, so one spike does not
+ * make the next normal records look odd; a lasting shift is followed within a few half-lives.
+ *
+ * <p>Records are taken in arrival order: a record older in event time than the entity's last one
+ * gets its context like any other, but does not move the entity's clock back (its gap is not
+ * counted). Thread-confined: one instance per stream task or offline pass.
+ */
+public final class ContextFeatures {
+
+    static final int WARM_UP = 4;
+    static final double WINSOR = 4;
+
+    private final int features;
+    private final int[] numeric;
+    private final int[] categorical;
+    private final double alpha;
+    private final int width;
+
+    public ContextFeatures(FeatureSpec spec) {
+        if (!spec.hasContext()) {
+            throw new IllegalArgumentException("the feature spec has no context block");
+        }
+        features = spec.size();
+        numeric = java.util.stream.IntStream.range(0, features).filter(j -> spec.feature(j).isNumeric()).toArray();
+        categorical = java.util.stream.IntStream.range(0, features).filter(j -> !spec.feature(j).isNumeric()).toArray();
+        alpha = 1 - Math.pow(2, -1.0 / spec.context().halfLife());
+        width = spec.modelInput().size();
+    }
+
+    /** The state of an entity not seen before. */
+    public EntityState newState() {
+        return new EntityState(numeric.length, features, categorical.length);
+    }
+
+    /** Number of values in an enriched row: the record's features and the context features. */
+    public int width() {
+        return width;
+    }
+
+    /**
+     * The record's model input (its features, then the context features) given what came before
+     * it, and the state updated with it.
+     */
+    public double[] apply(EntityState state, double[] row, long eventTime) {
+        double[] enriched = derive(state, row);
+        update(state, row, eventTime);
+        return enriched;
+    }
+
+    /**
+     * The record's model input against {@code state} as it is, without updating it: what a record
+     * replayed under at-least-once gets, whose update is already in the state.
+     */
+    public double[] derive(EntityState state, double[] row) {
+        if (row.length != features) {
+            throw new IllegalArgumentException("record has " + row.length + " features, the spec " + features);
+        }
+        double[] out = java.util.Arrays.copyOf(row, width);
+        int k = features;
+        for (int i = 0; i < numeric.length; i++) {
+            out[k++] = level(state, i, row[numeric[i]]);
+        }
+        for (int i = 0; i < categorical.length; i++) {
+            double x = row[categorical[i]];
+            boolean changed = state.count >= 2 && !Double.isNaN(x) && !Double.isNaN(state.last[categorical[i]])
+                    && x != state.last[categorical[i]] && x != state.beforeLast[i];
+            out[k++] = changed ? 1 : 0;
+        }
+        out[k] = Math.log(run(state, row));
+        return out;
+    }
+
+    private double level(EntityState state, int i, double x) {
+        if (state.count < WARM_UP || Double.isNaN(x)) {
+            return 0;
+        }
+        double mean = state.mean[i];
+        double z = (x - mean) / spread(state, i);
+        return Math.copySign(Math.log1p(Math.abs(z)), z);
+    }
+
+    /** The standard deviation, with a floor far below any measurement's resolution so a constant feature divides safely. */
+    private static double spread(EntityState state, int i) {
+        return Math.sqrt(state.variance[i]) + 1e-9 * (1 + Math.abs(state.mean[i]));
+    }
+
+    private static int run(EntityState state, double[] row) {
+        if (state.count == 0) {
+            return 1;
+        }
+        for (int j = 0; j < row.length; j++) {
+            if (Double.compare(row[j], state.last[j]) != 0) {
+                return 1;
+            }
+        }
+        return state.run + 1;
+    }
+
+    private void update(EntityState state, double[] row, long eventTime) {
+        state.run = run(state, row);
+        for (int i = 0; i < numeric.length; i++) {
+            double x = row[numeric[i]];
+            if (Double.isNaN(x)) {
+                continue;
+            }
+            if (state.count < WARM_UP) {
+                // Plain running mean and variance until the exponential weights have something to weigh.
+                double n = state.count + 1;
+                double delta = x - state.mean[i];
+                state.mean[i] += delta / n;
+                state.variance[i] += (delta * (x - state.mean[i]) - state.variance[i]) / n;
+            } else {
+                double bound = WINSOR * spread(state, i);
+                double clipped = Math.max(state.mean[i] - bound, Math.min(state.mean[i] + bound, x));
+                double delta = clipped - state.mean[i];
+                state.mean[i] += alpha * delta;
+                state.variance[i] = (1 - alpha) * (state.variance[i] + alpha * delta * delta);
+            }
+        }
+        for (int i = 0; i < categorical.length; i++) {
+            state.beforeLast[i] = state.last[categorical[i]];
+        }
+        System.arraycopy(row, 0, state.last, 0, row.length);
+        if (state.lastEventTime != Long.MIN_VALUE && eventTime > state.lastEventTime) {
+            double logGap = Math.log(eventTime - state.lastEventTime);
+            if (state.gapCount == 0) {
+                state.logGapMean = logGap;
+                state.logGapDeviation = 0;
+            } else {
+                state.logGapDeviation = (1 - alpha) * state.logGapDeviation + alpha * Math.abs(logGap - state.logGapMean);
+                state.logGapMean += alpha * (logGap - state.logGapMean);
+            }
+            state.gapCount++;
+        }
+        state.lastEventTime = Math.max(state.lastEventTime, eventTime);
+        state.count++;
+    }
+}

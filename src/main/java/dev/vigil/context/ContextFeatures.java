@@ -12,8 +12,9 @@ import dev.vigil.ingest.FeatureSpec;
  * <ul>
  *   <li>{@code <numeric>~level}: how far the value is from the entity's recent level, in the
  *       entity's own recent spread: z = (x - mean) / sd of an exponentially weighted mean and
- *       variance, written as sign(z) log(1 + |z|) so that a value a million spreads away does not
- *       dwarf everything else;</li>
+ *       variance, where sd is never less than the smallest step the feature has taken (else a
+ *       feature that sat still and then moved by one step is a billion spreads away, as in normal
+ *       SMD data), written as sign(z) log(1 + |z|) so one wild value does not dwarf the rest;</li>
  *   <li>{@code <categorical>~changed}: 1 when the value differs from both of the entity's last two
  *       values (a one-record flip is caught, and the record after it, back to normal, is not);</li>
  *   <li>{@code record~unchanged}: log of how many records in a row the entity sent with exactly the
@@ -96,14 +97,22 @@ public final class ContextFeatures {
         if (state.count < WARM_UP || Double.isNaN(x)) {
             return 0;
         }
-        double mean = state.mean[i];
-        double z = (x - mean) / spread(state, i);
+        double spread = spread(state, i);
+        if (spread == 0) {
+            return 0;
+        }
+        double z = (x - state.mean[i]) / spread;
         return Math.copySign(Math.log1p(Math.abs(z)), z);
     }
 
-    /** The standard deviation, with a floor far below any measurement's resolution so a constant feature divides safely. */
+    /**
+     * The recent standard deviation, but never less than the smallest step the feature has taken:
+     * a value that sat still and then moved by one step is one spread away, not a billion. 0 for a
+     * feature that never moved.
+     */
     private static double spread(EntityState state, int i) {
-        return Math.sqrt(state.variance[i]) + 1e-9 * (1 + Math.abs(state.mean[i]));
+        double step = state.step[i];
+        return Math.max(Math.sqrt(state.variance[i]), Double.isInfinite(step) ? 0 : step);
     }
 
     private static int run(EntityState state, double[] row) {
@@ -125,6 +134,11 @@ public final class ContextFeatures {
             if (Double.isNaN(x)) {
                 continue;
             }
+            double previous = state.last[numeric[i]];
+            double step = Math.abs(x - previous);
+            if (step > 0 && step < state.step[i]) {
+                state.step[i] = step; // NaN (no previous value) compares false
+            }
             if (state.count < WARM_UP) {
                 // Plain running mean and variance until the exponential weights have something to weigh.
                 double n = state.count + 1;
@@ -133,7 +147,7 @@ public final class ContextFeatures {
                 state.variance[i] += (delta * (x - state.mean[i]) - state.variance[i]) / n;
             } else {
                 double bound = WINSOR * spread(state, i);
-                double clipped = Math.max(state.mean[i] - bound, Math.min(state.mean[i] + bound, x));
+                double clipped = bound == 0 ? x : Math.max(state.mean[i] - bound, Math.min(state.mean[i] + bound, x));
                 double delta = clipped - state.mean[i];
                 state.mean[i] += alpha * delta;
                 state.variance[i] = (1 - alpha) * (state.variance[i] + alpha * delta * delta);

@@ -29,6 +29,8 @@ public final class EntityState {
     long gapCount;
     final double[] mean;
     final double[] variance;
+    /** Per numeric feature, the smallest non-zero change seen between two records; +inf until one. */
+    final double[] step;
     final double[] last;
     final double[] beforeLast;
     /** Source partition -> last applied offset, as parallel arrays (an entity reads from few partitions). */
@@ -41,6 +43,8 @@ public final class EntityState {
     EntityState(int numeric, int features, int categorical) {
         mean = new double[numeric];
         variance = new double[numeric];
+        step = new double[numeric];
+        Arrays.fill(step, Double.POSITIVE_INFINITY);
         last = new double[features];
         beforeLast = new double[categorical];
         Arrays.fill(last, Double.NaN);
@@ -106,7 +110,7 @@ public final class EntityState {
     public int sizeBytes() {
         byte[] id = lastSourceId == null ? new byte[0] : lastSourceId.getBytes(StandardCharsets.UTF_8);
         return 1 + 8 + 4 + 8 + 8 + 8 + 8 + 8
-                + 4 + 8 * (mean.length + variance.length) + 4 + 8 * last.length + 4 + 8 * beforeLast.length
+                + 4 + 8 * (mean.length + variance.length + step.length) + 4 + 8 * last.length + 4 + 8 * beforeLast.length
                 + 4 + 12 * partitions.length + 4 + id.length;
     }
 
@@ -117,6 +121,9 @@ public final class EntityState {
                 .putLong(gapCount).putLong(silentSince);
         putArray(b, mean);
         for (double v : variance) {
+            b.putDouble(v);
+        }
+        for (double v : step) {
             b.putDouble(v);
         }
         putArray(b, last);
@@ -146,6 +153,10 @@ public final class EntityState {
         for (int i = 0; i < variance.length; i++) {
             variance[i] = b.getDouble();
         }
+        double[] step = new double[mean.length];
+        for (int i = 0; i < step.length; i++) {
+            step[i] = b.getDouble();
+        }
         double[] last = getArray(b);
         double[] beforeLast = getArray(b);
         EntityState s = new EntityState(mean.length, last.length, beforeLast.length);
@@ -158,6 +169,7 @@ public final class EntityState {
         s.silentSince = silentSince;
         System.arraycopy(mean, 0, s.mean, 0, mean.length);
         System.arraycopy(variance, 0, s.variance, 0, variance.length);
+        System.arraycopy(step, 0, s.step, 0, step.length);
         System.arraycopy(last, 0, s.last, 0, last.length);
         System.arraycopy(beforeLast, 0, s.beforeLast, 0, beforeLast.length);
         int k = b.getInt();

@@ -22,6 +22,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import dev.vigil.ingest.ContextSettings;
 import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
@@ -87,6 +88,12 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + VigilConfig.TARGET_FPR + ", 0.001).")
     Double targetFpr;
 
+    @Option(names = "--context",
+            description = "Append context features (each row's distance from its recent level, runs of unchanged rows; "
+                    + "see the feature spec's \"context\" block) to SMD-layout data, which is one machine in time order. "
+                    + "Not for --csv: a labelled file is split at random, so its rows have no time order.")
+    boolean context;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
@@ -151,6 +158,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (datasetDir != null && !Files.isDirectory(datasetDir)) {
             throw usage("no such directory: " + datasetDir);
         }
+        if (context && csv != null) {
+            throw usage("--context needs rows in time order (the SMD layout); --csv is split at random");
+        }
         if (targetFpr != null && !(targetFpr > 0 && targetFpr < 0.5)) {
             throw usage("--target-fpr must be in (0, 0.5), not " + targetFpr);
         }
@@ -176,13 +186,13 @@ public final class EvaluateCommand implements Callable<Integer> {
     private List<EvalDataset> load(PrintWriter err) throws IOException {
         err.println("evaluate: loading data ...");
         err.flush();
-        if (datasetDir != null) {
-            return EvalDatasets.smdDirectory(datasetDir);
-        }
         if (csv != null) {
             return List.of(EvalDatasets.labelledFile(csv, labelColumn, seed));
         }
-        return List.of(EvalDatasets.smd(train, test, labels, interpretation));
+        List<EvalDataset> datasets = datasetDir != null
+                ? EvalDatasets.smdDirectory(datasetDir)
+                : List.of(EvalDatasets.smd(train, test, labels, interpretation));
+        return context ? datasets.stream().map(d -> d.withContext(ContextSettings.defaults())).toList() : datasets;
     }
 
     private CommandLine.ParameterException usage(String message) {

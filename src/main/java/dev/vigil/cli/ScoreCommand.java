@@ -51,7 +51,7 @@ final class ScoreCommand implements Callable<Integer> {
         }
         ModelBundle bundle = ModelBundle.load(model, null);
         TabularFile.Table table = TabularFile.read(data, bundle.spec(), null);
-        double[][] rows = table.rows();
+        double[][] rows = table.modelRows();
         Writer writer = out == null
                 ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16)
                 : Files.newBufferedWriter(out, StandardCharsets.UTF_8);

@@ -96,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
         CalibrationSettings calibrationSettings = targetFpr == null ? training.calibration()
                 : training.calibration().withTargetFpr(targetFpr);
         long start = System.nanoTime();
-        ModelTrainer.Trained trained = ModelTrainer.train(table.spec(), table.rows(), config, calibrationSettings,
+        ModelTrainer.Trained trained = ModelTrainer.train(table.spec(), table.modelRows(), config, calibrationSettings,
                 (epoch, train, validation, seconds) -> {
                     err.printf("epoch %3d  train %10.4f  validation %10.4f  %6.1fs%n", epoch, train, validation, seconds);
                     err.flush();

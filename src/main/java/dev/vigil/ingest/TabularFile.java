@@ -46,10 +46,20 @@ public final class TabularFile {
      * @param spec   the features of {@code rows}, in column order (given or inferred)
      * @param rows   one {@code double[spec.size()]} per data line, in file order
      * @param labels one 0/1 label per row, or {@code null} when no label column was asked for
+     * @param entities each row's entity (the spec's entity key field), or {@code null} when the spec names none
      */
-    public record Table(FeatureSpec spec, double[][] rows, int[] labels) {
+    public record Table(FeatureSpec spec, double[][] rows, int[] labels, String[] entities) {
         public int size() {
             return rows.length;
+        }
+
+        /**
+         * What the model sees of the rows: the rows themselves, or, when the spec has a context
+         * block, each row followed by its context features, derived per entity in file order (the
+         * file is taken to be in time order; without an entity field it is one entity).
+         */
+        public double[][] modelRows() {
+            return spec.hasContext() ? new dev.vigil.context.ContextTracker(spec).enrich(rows, entities) : rows;
         }
     }
 
@@ -122,6 +132,7 @@ public final class TabularFile {
         final String labelColumn;
         final List<double[]> rows = new ArrayList<>();
         final IntList labels = new IntList();
+        final List<String> entities = new ArrayList<>();
 
         Reader(Source source, FeatureSpec spec, String labelColumn) {
             this.source = source;
@@ -139,7 +150,8 @@ public final class TabularFile {
             if (rows.isEmpty()) {
                 throw new MalformedFileException(source.file + ": the file has no data rows");
             }
-            return new Table(spec, rows.toArray(new double[0][]), labelColumn == null ? null : labels.toArray());
+            return new Table(spec, rows.toArray(new double[0][]), labelColumn == null ? null : labels.toArray(),
+                    spec.entityKey() == null ? null : entities.toArray(String[]::new));
         }
 
         /** Encodes one textual cell of feature {@code f}; {@code null} or empty means missing. */
@@ -193,6 +205,7 @@ public final class TabularFile {
         private final int columns;
         private final int[] featureColumn;
         private final int labelIndex;
+        private final int entityIndex;
 
         CsvReader(Source source, FeatureSpec given, String labelColumn, String firstLine) throws IOException {
             super(source, given, labelColumn);
@@ -228,6 +241,15 @@ public final class TabularFile {
             if (spec == null) {
                 spec = FeatureSpec.numeric(featureNames);
             }
+            if (spec.entityKey() != null) {
+                Integer index = header ? byName.get(spec.entityKey()) : null;
+                if (index == null) {
+                    throw source.error("the feature spec's entity key '" + spec.entityKey() + "' is not a column of the header");
+                }
+                entityIndex = index;
+            } else {
+                entityIndex = -1;
+            }
             featureColumn = new int[spec.size()];
             if (header) {
                 for (int f = 0; f < spec.size(); f++) {
@@ -260,6 +282,9 @@ public final class TabularFile {
                 row[f] = encode(f, cells[featureColumn[f]].strip());
             }
             rows.add(row);
+            if (entityIndex >= 0) {
+                entities.add(cells[entityIndex].strip());
+            }
             if (labelIndex >= 0) {
                 labels.add(label(cells[labelIndex].strip()));
             }
@@ -387,6 +412,10 @@ public final class TabularFile {
                 }
             }
             rows.add(row);
+            if (spec.entityKey() != null) {
+                JsonNode entity = node.get(spec.entityKey());
+                entities.add(entity == null || entity.isNull() ? null : entity.asText());
+            }
             if (labelColumn != null) {
                 JsonNode label = node.get(labelColumn);
                 labels.add(label(label == null || label.isNull() || label.isContainerNode() ? null : label.asText()));

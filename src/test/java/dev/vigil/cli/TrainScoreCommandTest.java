@@ -69,6 +69,51 @@ class TrainScoreCommandTest {
         assertThat(rows.subList(480, 500)).allSatisfy(r -> assertThat(r[2]).isIn("f0", "f1"));
     }
 
+    /** JSON lines of two hosts taking turns, x2 = 2 x1 + noise; from row {@code stuckFrom} on, host b repeats one record ten times. */
+    private Path hosts(String name, int rows, int stuckFrom, long seed) throws IOException {
+        Random random = new Random(seed);
+        StringBuilder sb = new StringBuilder();
+        String stuck = null;
+        for (int i = 0; i < rows; i++) {
+            String host = i % 2 == 0 ? "a" : "b";
+            double x1 = random.nextGaussian();
+            String line = "{\"host\":\"" + host + "\",\"x1\":" + x1 + ",\"x2\":" + (2 * x1 + 0.1 * random.nextGaussian()) + "}";
+            if (host.equals("b") && i >= stuckFrom && i < stuckFrom + 20) {
+                stuck = stuck == null ? line : stuck;
+                line = stuck;
+            }
+            sb.append(line).append('\n');
+        }
+        return Files.writeString(dir.resolve(name), sb);
+    }
+
+    @Test
+    void shouldTrainAndScoreWithContextPerEntityInFileOrder() throws IOException {
+        Path spec = Files.writeString(dir.resolve("spec.json"), """
+                {"entityKey": "host", "features": [{"name": "x1", "type": "numeric"}, {"name": "x2", "type": "numeric"}],
+                 "context": {}}""");
+        Path model = dir.resolve("context.vigil");
+        assertThat(run(new StringWriter(), "train", "--data", hosts("train.jsonl", 3000, Integer.MAX_VALUE, 1).toString(),
+                "--spec", spec.toString(), "--out", model.toString(), "--epochs", "40")).isZero();
+        assertThat(ModelBundle.load(model, null).spec().modelInput().names())
+                .containsExactly("x1", "x2", "x1~level", "x2~level", "record~unchanged");
+
+        Path scores = dir.resolve("scores.csv");
+        assertThat(run(new StringWriter(), "score", "--model", model.toString(), "--data",
+                hosts("test.jsonl", 400, 200, 2).toString(), "--out", scores.toString())).isZero();
+        List<String[]> rows = Files.readAllLines(scores).stream().skip(1).map(l -> l.split(",", -1)).toList();
+        // Host b's rows 201, 203, ... 219 repeat its row 201: the nine repeats are caught and blamed on the run.
+        List<String[]> repeats = java.util.stream.IntStream.range(0, 400).filter(i -> i % 2 == 1 && i > 201 && i < 220)
+                .mapToObj(rows::get).toList();
+        assertThat(repeats).hasSize(9).allSatisfy(r -> {
+            assertThat(r[7]).isEqualTo("1");
+            assertThat(r[2]).isEqualTo("record~unchanged");
+        });
+        long flaggedOthers = java.util.stream.IntStream.range(0, 400).filter(i -> !(i % 2 == 1 && i > 201 && i < 220))
+                .filter(i -> rows.get(i)[7].equals("1")).count();
+        assertThat(flaggedOthers).as("other rows flagged").isLessThanOrEqualTo(8);
+    }
+
     @Test
     void shouldTrainWithTheConfiguredSeedTargetRateAndEpochsWhenNoOptionGivesThem() throws IOException {
         Path train = csv("train.csv", 700, 0, 4);

@@ -21,6 +21,20 @@ class TabularFileTest {
     }
 
     @Test
+    void shouldKeepEachRowsEntityAndDeriveContextPerEntityInFileOrder() throws Exception {
+        FeatureSpec spec = new FeatureSpec("host", null, List.of(FeatureSpec.Feature.numeric("cpu")), ContextSettings.defaults());
+        TabularFile.Table csv = TabularFile.read(file("hosts.csv", "cpu,host\n1,a\n5,b\n1,a\n5,b\n"), spec, null);
+        assertThat(csv.entities()).containsExactly("a", "b", "a", "b");
+        double[][] model = csv.modelRows();
+        assertThat(model[3]).as("b repeats its record: a run of 2").containsExactly(5, 0, Math.log(2));
+        TabularFile.Table json = TabularFile.read(file("hosts.jsonl", "{\"host\":\"a\",\"cpu\":1}\n{\"host\":\"b\",\"cpu\":2}\n"), spec, null);
+        assertThat(json.entities()).containsExactly("a", "b");
+        assertThatThrownBy(() -> TabularFile.read(file("no-host.csv", "cpu\n1\n"), spec, null))
+                .hasMessageContaining("entity key 'host'");
+        assertThat(TabularFile.read(file("plain.csv", "1\n2\n"), null, null).modelRows()).hasNumberOfRows(2);
+    }
+
+    @Test
     void shouldReadHeaderlessNumericFileWithInferredNames() throws Exception {
         TabularFile.Table t = TabularFile.read(file("m.txt", "0.5,1.0,0\n0.25,2e-3,1\n"), null, null);
         assertThat(t.spec().names()).containsExactly("f0", "f1", "f2");

@@ -1,0 +1,157 @@
+package dev.vigil.context;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.vigil.ingest.ContextSettings;
+import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.ingest.FeatureSpec.Feature;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ContextFeaturesTest {
+
+    /** cpu (numeric), region (categorical: eu, us, ap); context on. */
+    private static final FeatureSpec SPEC = new FeatureSpec("host", "ts",
+            List.of(Feature.numeric("cpu"), Feature.categorical("region", List.of("eu", "us", "ap"))), ContextSettings.defaults());
+    private static final int LEVEL = 2, CHANGED = 3, UNCHANGED = 4;
+
+    private final ContextFeatures context = new ContextFeatures(SPEC);
+
+    @Test
+    void shouldAppendOneLevelPerNumericFeatureOneChangedPerCategoricalAndTheRunOfUnchangedRecords() {
+        assertThat(SPEC.modelInput().names()).containsExactly("cpu", "region", "cpu~level", "region~changed", "record~unchanged");
+        assertThat(context.width()).isEqualTo(5);
+        double[] out = context.apply(context.newState(), new double[] {50, 0}, 0);
+        assertThat(out).containsExactly(50, 0, 0, 0, 0);
+    }
+
+    @Test
+    void shouldMeasureAJumpInTheEntitysOwnSpreadAndFollowALastingShift() {
+        EntityState state = context.newState();
+        Random random = new Random(7);
+        for (int i = 0; i < 200; i++) {
+            double[] out = context.apply(state, new double[] {50 + random.nextGaussian(), 0}, i);
+            if (i >= ContextFeatures.WARM_UP) {
+                assertThat(Math.abs(out[LEVEL])).as("level of a normal value").isLessThan(Math.log1p(5));
+            }
+        }
+        double jump = context.apply(state, new double[] {80, 0}, 200)[LEVEL];
+        // 30 spreads up: log(1 + ~30), give or take the sampled spread.
+        assertThat(jump).isBetween(Math.log1p(20), Math.log1p(45));
+        // The jump updated the level by at most four spreads (winsorized): the next normal value is still normal.
+        assertThat(Math.abs(context.apply(state, new double[] {50, 0}, 201)[LEVEL])).isLessThan(Math.log1p(5));
+        // A lasting shift is followed within a few half-lives.
+        double last = 0;
+        for (int i = 0; i < 10 * ContextSettings.DEFAULT_HALF_LIFE; i++) {
+            last = context.apply(state, new double[] {80 + random.nextGaussian(), 0}, 202 + i)[LEVEL];
+        }
+        assertThat(Math.abs(last)).isLessThan(Math.log1p(5));
+    }
+
+    @Test
+    void shouldMeasureAConstantFeatureThatMovesInItsSmallestStepNotInABillionSpreads() {
+        EntityState state = context.newState();
+        for (int i = 0; i < 100; i++) {
+            context.apply(state, new double[] {i % 50 == 0 ? 0.01 : 0, 0}, i);
+        }
+        double moved = context.apply(state, new double[] {0.01, 0}, 100)[LEVEL];
+        assertThat(moved).isPositive().isLessThan(Math.log1p(2));
+        // A feature that never moved has no spread yet: level 0, not infinity.
+        EntityState still = context.newState();
+        for (int i = 0; i < 10; i++) {
+            context.apply(still, new double[] {3, 0}, i);
+        }
+        // Its first move is measured once it has a step: here, the move itself.
+        assertThat(context.apply(still, new double[] {4, 0}, 10)[LEVEL]).isZero();
+        assertThat(context.apply(still, new double[] {4, 0}, 11)[LEVEL]).isFinite();
+    }
+
+    @Test
+    void shouldFlagACategoryThatDiffersFromTheLastTwoButNotTheRecordThatFlipsBack() {
+        EntityState state = context.newState();
+        double[] eu = {50, 0};
+        context.apply(state, eu, 0);
+        context.apply(state, eu.clone(), 1);
+        assertThat(context.apply(state, new double[] {51, 0}, 2)[CHANGED]).isZero();
+        assertThat(context.apply(state, new double[] {52, 1}, 3)[CHANGED]).as("flip to us").isEqualTo(1);
+        assertThat(context.apply(state, new double[] {53, 0}, 4)[CHANGED]).as("back to eu").isZero();
+        // A lasting change is flagged once.
+        assertThat(context.apply(state, new double[] {54, 2}, 5)[CHANGED]).isEqualTo(1);
+        assertThat(context.apply(state, new double[] {55, 2}, 6)[CHANGED]).isZero();
+    }
+
+    @Test
+    void shouldCountRecordsSentUnchangedInARow() {
+        EntityState state = context.newState();
+        context.apply(state, new double[] {50, 0}, 0);
+        double[] stuck = {51, 1};
+        assertThat(context.apply(state, stuck, 1)[UNCHANGED]).isZero();
+        assertThat(context.apply(state, stuck, 2)[UNCHANGED]).isEqualTo(Math.log(2), within(1e-12));
+        assertThat(context.apply(state, stuck, 3)[UNCHANGED]).isEqualTo(Math.log(3), within(1e-12));
+        assertThat(context.apply(state, new double[] {51.1, 1}, 4)[UNCHANGED]).isZero();
+    }
+
+    @Test
+    void shouldDeriveWithoutUpdatingForAReplayedRecord() {
+        EntityState state = context.newState();
+        for (int i = 0; i < 20; i++) {
+            context.apply(state, new double[] {50 + i % 3, 0}, i);
+        }
+        byte[] before = state.toBytes();
+        double[] derived = context.derive(state, new double[] {70, 1});
+        assertThat(state.toBytes()).isEqualTo(before);
+        assertThat(context.apply(state, new double[] {70, 1}, 20)).containsExactly(derived);
+    }
+
+    @Test
+    void shouldNotMoveTheClockBackForARecordOlderInEventTime() {
+        EntityState state = context.newState();
+        for (int i = 0; i < 20; i++) {
+            context.apply(state, new double[] {50, 0}, 1_000L * i);
+        }
+        assertThat(state.lastEventTime()).isEqualTo(19_000);
+        assertThat(state.usualGapMillis()).isCloseTo(1_000, within(1e-6));
+        context.apply(state, new double[] {50, 0}, 5_000);
+        assertThat(state.lastEventTime()).as("a late record does not move the clock back").isEqualTo(19_000);
+        assertThat(state.usualGapMillis()).as("nor count as a gap").isCloseTo(1_000, within(1e-6));
+        assertThat(state.hasRhythm(16, 0.6)).isTrue();
+    }
+
+    @Test
+    void shouldRoundTripTheStateThroughItsBytes() {
+        EntityState state = context.newState();
+        Random random = new Random(3);
+        for (int i = 0; i < 30; i++) {
+            context.apply(state, new double[] {random.nextGaussian(), random.nextInt(3)}, 10L * i);
+        }
+        state.applied(0, 41);
+        state.applied(3, 7);
+        state.lastSourceId = "in:0:41";
+        EntityState copy = EntityState.fromBytes(state.toBytes());
+        assertThat(copy.toBytes()).isEqualTo(state.toBytes()).hasSize(state.sizeBytes());
+        assertThat(copy.appliedOffset(3)).isEqualTo(7);
+        assertThat(copy.appliedOffset(1)).isEqualTo(-1);
+        assertThat(copy.lastSourceId()).isEqualTo("in:0:41");
+        double[] next = {0.5, 2};
+        assertThat(context.derive(copy, next)).containsExactly(context.derive(state, next));
+    }
+
+    @Test
+    void shouldRefuseASpecWithoutContext() {
+        assertThatThrownBy(() -> new ContextFeatures(SPEC.withContext(null))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldKeepOneStatePerEntityOffline() {
+        ContextTracker tracker = new ContextTracker(SPEC);
+        double[][] rows = {{50, 0}, {10, 1}, {50, 0}, {10, 1}};
+        double[][] out = tracker.enrich(rows, new String[] {"a", "b", "a", "b"});
+        assertThat(tracker.entities()).isEqualTo(2);
+        // Each entity repeats its own record: a run of 2 per entity, though the rows alternate.
+        assertThat(out[2][UNCHANGED]).isEqualTo(Math.log(2), within(1e-12));
+        assertThat(out[3][UNCHANGED]).isEqualTo(Math.log(2), within(1e-12));
+    }
+}

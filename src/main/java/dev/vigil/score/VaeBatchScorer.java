@@ -4,6 +4,7 @@ import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.calibration.Calibration;
 import dev.vigil.calibration.Decision;
 import dev.vigil.calibration.Severity;
+import dev.vigil.context.ContextWords;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.model.ModelFormatException;
@@ -27,12 +28,15 @@ public final class VaeBatchScorer implements BatchScorer {
     private final Calibration calibration;
     private final AlertPolicy policy;
     private final FeatureSpec spec;
+    /** Index of the first context feature in the model's input (= its width without context). */
+    private final int contextFrom;
 
     private VaeBatchScorer(VaeScorer scorer, Calibration calibration, AlertPolicy policy) {
         this.scorer = scorer;
         this.calibration = calibration;
         this.policy = policy;
         this.spec = scorer.bundle().spec().modelInput();
+        this.contextFrom = scorer.bundle().spec().size();
     }
 
     /** Opens a scorer for a calibrated bundle; {@code policy} null means the policy the bundle was calibrated with. */
@@ -191,7 +195,8 @@ public final class VaeBatchScorer implements BatchScorer {
                         .thenComparing(j -> -terms[j]))
                 .limit(k)
                 .forEach(j -> out.add(new Contribution(spec.feature(j).name(), value(j, row[j]), value(j, r.expected(j)),
-                        total > 0 ? Math.max(terms[j], 0) / total : 0, p[j])));
+                        total > 0 ? Math.max(terms[j], 0) / total : 0, p[j],
+                        j < contextFrom ? null : ContextWords.describe(spec.feature(j).name(), row[j]))));
         return out;
     }
 

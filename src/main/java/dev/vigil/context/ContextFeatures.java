@@ -14,7 +14,8 @@ import dev.vigil.ingest.FeatureSpec;
  *       entity's own recent spread: z = (x - mean) / sd of an exponentially weighted mean and
  *       variance, where sd is never less than the smallest step the feature has taken (else a
  *       feature that sat still and then moved by one step is a billion spreads away, as in normal
- *       SMD data), written as sign(z) log(1 + |z|) so one wild value does not dwarf the rest;</li>
+ *       SMD data), compressed beyond {@value #WINSOR} spreads ({@link #compress}: linear
+ *       within, logarithmic beyond);</li>
  *   <li>{@code <categorical>~changed}: 1 when the value differs from both of the entity's last two
  *       values (a one-record flip is caught, and the record after it, back to normal, is not);</li>
  *   <li>{@code record~unchanged}: log of how many records in a row the entity sent with exactly the
@@ -101,8 +102,23 @@ public final class ContextFeatures {
         if (spread == 0) {
             return 0;
         }
-        double z = (x - state.mean[i]) / spread;
-        return Math.copySign(Math.log1p(Math.abs(z)), z);
+        return compress((x - state.mean[i]) / spread);
+    }
+
+    /**
+     * z itself within {@value #WINSOR} spreads (the values the level follows), growing with the log
+     * of z beyond: 30 spreads is 12.1, a million is 53.8. Linear where a jump is told from noise;
+     * logarithmic where normal SMD data has its rare wild values, so those do not dwarf the rest.
+     */
+    static double compress(double z) {
+        double size = Math.abs(z);
+        return size <= WINSOR ? z : Math.copySign(WINSOR * (1 + Math.log(size / WINSOR)), z);
+    }
+
+    /** The z of a compressed level: the inverse of {@link #compress}. */
+    public static double spreads(double level) {
+        double size = Math.abs(level);
+        return size <= WINSOR ? level : Math.copySign(WINSOR * Math.exp(size / WINSOR - 1), level);
     }
 
     /**
@@ -163,8 +179,12 @@ public final class ContextFeatures {
                 state.logGapMean = logGap;
                 state.logGapDeviation = 0;
             } else {
-                state.logGapDeviation = (1 - alpha) * state.logGapDeviation + alpha * Math.abs(logGap - state.logGapMean);
-                state.logGapMean += alpha * (logGap - state.logGapMean);
+                // A plain running mean until the exponential weights are the lighter ones: an average
+                // that starts at 0 and moves at the exponential pace would call an irregular entity
+                // regular for its first few dozen gaps.
+                double deviationWeight = Math.max(alpha, 1.0 / state.gapCount);
+                state.logGapDeviation += deviationWeight * (Math.abs(logGap - state.logGapMean) - state.logGapDeviation);
+                state.logGapMean += Math.max(alpha, 1.0 / (state.gapCount + 1)) * (logGap - state.logGapMean);
             }
             state.gapCount++;
         }

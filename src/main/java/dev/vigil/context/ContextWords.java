@@ -24,7 +24,7 @@ public final class ContextWords {
         }
         if (name.endsWith(FeatureSpec.LEVEL)) {
             String feature = name.substring(0, name.length() - FeatureSpec.LEVEL.length());
-            double spreads = Math.expm1(Math.abs(value));
+            double spreads = Math.abs(ContextFeatures.spreads(value));
             return String.format(Locale.ROOT, "%s %.1f spreads %s its recent level", feature, spreads, value >= 0 ? "above" : "below");
         }
         if (name.endsWith(FeatureSpec.CHANGED)) {

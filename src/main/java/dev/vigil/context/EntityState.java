@@ -68,9 +68,23 @@ public final class EntityState {
         return Math.exp(logGapMean);
     }
 
+    /** Gaps an entity must have shown before it can count as reporting at a rhythm. */
+    public static final int RHYTHM_MIN_GAPS = 16;
+    /**
+     * Largest typical deviation of the log gap of an entity with a rhythm: 0.3, gaps mostly within
+     * about a third of the usual one. An entity whose gaps are random (a host picked at random for
+     * each record, log-gap deviation about 1) never comes near it, so it never pages for silence.
+     */
+    public static final double RHYTHM_MAX_LOG_DEVIATION = 0.3;
+
+    /** {@link #hasRhythm(long, double)} with {@link #RHYTHM_MIN_GAPS} and {@link #RHYTHM_MAX_LOG_DEVIATION}. */
+    public boolean hasRhythm() {
+        return hasRhythm(RHYTHM_MIN_GAPS, RHYTHM_MAX_LOG_DEVIATION);
+    }
+
     /**
      * Whether the entity reports at a rhythm: at least {@code minGaps} gaps seen, and a typical
-     * deviation of the log gap below {@code maxLogDeviation} (0.5: most gaps within a factor of 1.6).
+     * deviation of the log gap at most {@code maxLogDeviation}.
      */
     public boolean hasRhythm(long minGaps, double maxLogDeviation) {
         return gapCount >= minGaps && logGapDeviation <= maxLogDeviation;

@@ -35,20 +35,20 @@ class ContextFeaturesTest {
         for (int i = 0; i < 200; i++) {
             double[] out = context.apply(state, new double[] {50 + random.nextGaussian(), 0}, i);
             if (i >= ContextFeatures.WARM_UP) {
-                assertThat(Math.abs(out[LEVEL])).as("level of a normal value").isLessThan(Math.log1p(5));
+                assertThat(Math.abs(out[LEVEL])).as("level of a normal value").isLessThan(ContextFeatures.compress(5));
             }
         }
         double jump = context.apply(state, new double[] {80, 0}, 200)[LEVEL];
-        // 30 spreads up: log(1 + ~30), give or take the sampled spread.
-        assertThat(jump).isBetween(Math.log1p(20), Math.log1p(45));
+        // 30 spreads up, give or take the sampled spread.
+        assertThat(ContextFeatures.spreads(jump)).isBetween(20.0, 45.0);
         // The jump updated the level by at most four spreads (winsorized): the next normal value is still normal.
-        assertThat(Math.abs(context.apply(state, new double[] {50, 0}, 201)[LEVEL])).isLessThan(Math.log1p(5));
+        assertThat(Math.abs(context.apply(state, new double[] {50, 0}, 201)[LEVEL])).isLessThan(ContextFeatures.compress(5));
         // A lasting shift is followed within a few half-lives.
         double last = 0;
         for (int i = 0; i < 10 * ContextSettings.DEFAULT_HALF_LIFE; i++) {
             last = context.apply(state, new double[] {80 + random.nextGaussian(), 0}, 202 + i)[LEVEL];
         }
-        assertThat(Math.abs(last)).isLessThan(Math.log1p(5));
+        assertThat(Math.abs(last)).isLessThan(ContextFeatures.compress(5));
     }
 
     @Test
@@ -58,7 +58,7 @@ class ContextFeaturesTest {
             context.apply(state, new double[] {i % 50 == 0 ? 0.01 : 0, 0}, i);
         }
         double moved = context.apply(state, new double[] {0.01, 0}, 100)[LEVEL];
-        assertThat(moved).isPositive().isLessThan(Math.log1p(2));
+        assertThat(moved).isPositive().isLessThan(2.0);
         // A feature that never moved has no spread yet: level 0, not infinity.
         EntityState still = context.newState();
         for (int i = 0; i < 10; i++) {
@@ -117,7 +117,26 @@ class ContextFeaturesTest {
         context.apply(state, new double[] {50, 0}, 5_000);
         assertThat(state.lastEventTime()).as("a late record does not move the clock back").isEqualTo(19_000);
         assertThat(state.usualGapMillis()).as("nor count as a gap").isCloseTo(1_000, within(1e-6));
-        assertThat(state.hasRhythm(16, 0.6)).isTrue();
+        assertThat(state.hasRhythm(16, 0.3)).isTrue();
+    }
+
+    @Test
+    void shouldNotCallAnEntityWithRandomGapsRegular() {
+        // Geometric gaps (a host picked at random for each record): the log gap's typical deviation is about 1.
+        Random random = new Random(11);
+        int regularAfter = 0;
+        for (int entity = 0; entity < 50; entity++) {
+            EntityState state = context.newState();
+            long t = 0;
+            for (int i = 0; i < 200; i++) {
+                t += 1_000L * (1 + (long) Math.floor(Math.log(random.nextDouble()) / Math.log(7.0 / 8)));
+                context.apply(state, new double[] {50 + random.nextGaussian(), 0}, t);
+                if (i >= 16 && state.hasRhythm(16, 0.3)) {
+                    regularAfter++;
+                }
+            }
+        }
+        assertThat(regularAfter).as("records at which a random-gap entity counted as regular").isZero();
     }
 
     @Test
@@ -137,6 +156,17 @@ class ContextFeaturesTest {
         assertThat(copy.lastSourceId()).isEqualTo("in:0:41");
         double[] next = {0.5, 2};
         assertThat(context.derive(copy, next)).containsExactly(context.derive(state, next));
+    }
+
+    @Test
+    void shouldCompressALevelBeyondFourSpreadsLogarithmicallyAndInvertIt() {
+        assertThat(ContextFeatures.compress(3)).isEqualTo(3);
+        assertThat(ContextFeatures.compress(-4)).isEqualTo(-4);
+        assertThat(ContextFeatures.compress(30)).isCloseTo(4 * (1 + Math.log(7.5)), within(1e-12));
+        assertThat(ContextFeatures.compress(1e6)).isLessThan(60);
+        for (double z : new double[] {-1e6, -30, -2, 0, 0.5, 4, 4.5, 1e3}) {
+            assertThat(ContextFeatures.spreads(ContextFeatures.compress(z))).isCloseTo(z, within(1e-9 * (1 + Math.abs(z))));
+        }
     }
 
     @Test

@@ -10,8 +10,8 @@ class ContextWordsTest {
     void shouldSayWhatAContextFeaturesValueMeans() {
         assertThat(ContextWords.describe("record~unchanged", Math.log(37))).isEqualTo("same values for 37 records in a row");
         assertThat(ContextWords.describe("record~unchanged", 0)).isEqualTo("values changed since the last record");
-        assertThat(ContextWords.describe("cpu~level", Math.log1p(31.2))).isEqualTo("cpu 31.2 spreads above its recent level");
-        assertThat(ContextWords.describe("cpu~level", -Math.log1p(4))).isEqualTo("cpu 4.0 spreads below its recent level");
+        assertThat(ContextWords.describe("cpu~level", ContextFeatures.compress(31.2))).isEqualTo("cpu 31.2 spreads above its recent level");
+        assertThat(ContextWords.describe("cpu~level", -ContextFeatures.compress(4))).isEqualTo("cpu 4.0 spreads below its recent level");
         assertThat(ContextWords.describe("region~changed", 1)).isEqualTo("region differs from its last two values");
     }
 

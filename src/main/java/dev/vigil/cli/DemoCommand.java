@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.demo.DemoRunner;
+import dev.vigil.demo.OutcomeTally;
 import dev.vigil.kafka.EmbeddedKafka;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -88,7 +89,10 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("    missing          %,10d%n", s.missing());
             out.printf("  injected anomalies %,10d   caught %,d (%.1f%%)%n", s.injected(), s.injectedCaught(),
                     s.injected() == 0 ? 0.0 : 100.0 * s.injectedCaught() / s.injected());
-            s.caughtByKind().forEach((kind, c) -> out.printf("    %-18s %,6d/%,d%n", kind, c[0], c[1]));
+            // The same kinds as the JSON's injected_<kind> and caught_<kind>; silent counts silent stretches, not records.
+            s.caughtByKind().forEach((kind, c) -> out.printf("    %-18s %,6d/%,d%s%n", kind, c[0], c[1],
+                    kind.equals(OutcomeTally.SILENT) ? "   (silent stretches of " + DemoRunner.SILENT_HOST + " caught/served)" : ""));
+            out.printf("  silence alerts     %,10d   (resolved %,d)%n", s.silentAlerts(), s.silentResolved());
             long normals = s.normal() + s.anomaliesFlagged() - s.injected();
             out.printf("  false alarms       %,10d   (%.3f%% of normal records)%n", s.falseAlarms(),
                     normals <= 0 ? 0.0 : 100.0 * s.falseAlarms() / normals);

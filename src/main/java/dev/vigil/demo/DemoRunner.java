@@ -3,6 +3,7 @@ package dev.vigil.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
+import dev.vigil.ingest.ContextSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.SourceId;
@@ -30,10 +31,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The demo: synthetic traffic with injected anomalies through the real service on a real
  * (embedded) broker, then a summary counted from what the output topics hold after draining.
  *
- * <p>The first model is trained offline on generated normal traffic and published as v1 (the
- * {@code vigil.model.file} bootstrap); from then on the service's own rolling window retrains.
- * Demos of {@link #SHIFT_MIN_DURATION} or longer shift the normal traffic at 40% of the way, and
- * the summary shows the false-alarm rate before the shift, after it, and after the retraining.
+ * <p>The service runs with context ({@link #serviceSpec()}): each host's recent records add features
+ * to the model's input, and a host that stops reporting raises a silence alert. The first model is
+ * trained offline on generated normal traffic and published as v1 (the {@code vigil.model.file}
+ * bootstrap); from then on the service's own rolling window retrains. Demos of
+ * {@link #SHIFT_MIN_DURATION} or longer shift the normal traffic at 40% of the way, and the summary
+ * shows the false-alarm rate before the shift, after it, and after the retraining.
+ *
+ * <p>Half-way through, {@value #SILENT_HOST} goes silent for a stretch (see {@link Options#silence()})
+ * and then reports again. A record's Kafka timestamp, the service's event time, is its slot in the
+ * schedule: {@code start + index / rate}. That is wall time to within the producer's jitter, with
+ * the exact spacing of the generator's turns, so every host keeps the rhythm its silence breaks.
  */
 public final class DemoRunner {
 
@@ -44,17 +52,58 @@ public final class DemoRunner {
 
     /**
      * Settings the demo changes for its compressed timeline (each can be overridden with --set):
-     * event time is the broker's append time, incidents fold anomalies less than a second apart,
+     * event time is wall time (the records' Kafka timestamps), incidents fold anomalies less than a second apart,
      * and a shift must last 20 s instead of 5 min before it counts as a new normal.
      */
     public static final Map<String, String> DEMO_SETTINGS = Map.of(
             VigilConfig.COOLDOWN_MS, "1000",
             VigilConfig.TRAIN_SHIFT_MIN_DURATION, "20000");
 
+    /** The host that goes silent during the demo. */
+    public static final String SILENT_HOST = "host-03";
+    /**
+     * Shortest silence, in records of all hosts: 25 of the silent host's turns (it reports every 7
+     * to 9 records), five times the 5 usual gaps after which a host with a rhythm counts as silent.
+     */
+    static final long SILENCE_MIN_RECORDS = 200;
+    /**
+     * Shortest silence in time: long enough for the status lines to show it and for a silence check
+     * that runs on a coarser clock than every record to see it.
+     */
+    static final long SILENCE_MIN_SECONDS = 2;
+    /**
+     * How far before its stretch a silence alert's last record may lie and still count as catching
+     * it: the host's last turn before the stretch is at most 9 records earlier, 18 when that record
+     * was malformed (not seen by the context).
+     */
+    static final long SILENCE_LEAD_RECORDS = 64;
+
     public record Options(Duration duration, int rate, long seed) {
+
+        /** Records the demo produces at its rate over its duration. */
+        long records() {
+            return (long) (rate * (duration.toMillis() / 1000.0));
+        }
+
         long shiftAt() {
-            return duration.compareTo(SHIFT_MIN_DURATION) >= 0
-                    ? (long) (rate * (duration.toMillis() / 1000.0) * 0.4) : TrafficGenerator.NEVER;
+            return duration.compareTo(SHIFT_MIN_DURATION) >= 0 ? (long) (records() * 0.4) : TrafficGenerator.NEVER;
+        }
+
+        /** Event time of record {@code index} of a demo that began at {@code beginMillis}: its slot in the schedule. */
+        long timestamp(long beginMillis, long index) {
+            return beginMillis + index * 1000 / rate;
+        }
+
+        /**
+         * {@value DemoRunner#SILENT_HOST} sends nothing from half of the run for a fortieth of it, at
+         * least {@value DemoRunner#SILENCE_MIN_SECONDS} s and {@value DemoRunner#SILENCE_MIN_RECORDS}
+         * records (the default 60 s at 2,000/s: records 60,000 to 64,000, 2 s, 500 of its turns);
+         * none when that would not end by three quarters of the run.
+         */
+        TrafficGenerator.Silence silence() {
+            long from = records() / 2;
+            long until = from + Math.max(Math.max(SILENCE_MIN_RECORDS, records() / 40), rate * SILENCE_MIN_SECONDS);
+            return until <= records() * 3 / 4 ? new TrafficGenerator.Silence(SILENT_HOST, from, until) : null;
         }
     }
 
@@ -65,12 +114,18 @@ public final class DemoRunner {
     /**
      * What the demo saw. {@code records} counts every input record and equals the sum of the four
      * outcomes plus {@code missing} (0 unless something was lost); {@code injected} counts injected
-     * anomalies that were scored. False-alarm rates are shares of scored normal records.
+     * anomalous records that were scored. {@code caughtByKind} holds, for every kind (the
+     * {@link Truth.AnomalyKind} kinds, then {@value OutcomeTally#SILENT}), {caught, injected}: for
+     * the record kinds scored records and those flagged, for silences the silent stretches served
+     * in full and those a silence alert for their host caught. {@code alerts} counts anomaly alerts,
+     * {@code silentAlerts} and {@code silentResolved} every silence alert opened and resolved
+     * (whichever host). False-alarm rates are shares of scored normal records.
      */
     public record Summary(long records, long normal, long anomaliesFlagged, long unscored, long deadLetters,
                           long missing, long injected, long injectedCaught, long falseAlarms, long modelVersion,
                           long modelsPromoted, Map<String, long[]> caughtByKind, Map<String, double[]> falseAlarmRates,
-                          List<JsonNode> exampleAlerts, long alerts, long repeats, double seconds) {
+                          List<JsonNode> exampleAlerts, long alerts, long silentAlerts, long silentResolved, long repeats,
+                          double seconds) {
 
         /** The flat JSON line of {@code --format json}. */
         public Map<String, Object> flat() {
@@ -82,11 +137,17 @@ public final class DemoRunner {
             m.put("dead_letters", deadLetters);
             m.put("injected", injected);
             m.put("injected_caught", injectedCaught);
+            caughtByKind.forEach((kind, c) -> {
+                m.put("injected_" + kind, c[1]);
+                m.put("caught_" + kind, c[0]);
+            });
             m.put("false_alarms", falseAlarms);
             m.put("model_version", modelVersion);
             m.put("models_promoted", modelsPromoted);
             m.put("missing", missing);
             m.put("alerts", alerts);
+            m.put("silent_alerts", silentAlerts);
+            m.put("silent_resolved", silentResolved);
             falseAlarmRates.forEach((period, r) -> m.put("false_alarm_rate_" + period, r[1] == 0 ? null : r[0] / r[1]));
             m.put("seconds", Math.round(seconds * 10) / 10.0);
             return m;
@@ -98,6 +159,8 @@ public final class DemoRunner {
     private final Options options;
     private final PrintStream status;
     private volatile long versionAtShift = -1;
+    /** Index of the last record produced (only the producing thread writes it). */
+    private volatile long lastIndex = -1;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     public DemoRunner(VigilConfig config, Options options, PrintStream status) {
@@ -112,14 +175,22 @@ public final class DemoRunner {
         stopped.set(true);
     }
 
-    /** The generator's spec with event time taken from the broker timestamp, so demo time is wall time. */
+    /**
+     * The generator's spec with event time taken from the Kafka timestamp, so demo time is wall
+     * time; without context, as {@code vigil generate --print-spec} prints it for any service.
+     */
     public static FeatureSpec spec() {
         FeatureSpec generated = TrafficGenerator.spec();
         return new FeatureSpec(generated.entityKey(), null, generated.features());
     }
 
+    /** The spec the demo runs the service with: {@link #spec()} with the default context block. */
+    public static FeatureSpec serviceSpec() {
+        return spec().withContext(ContextSettings.defaults());
+    }
+
     public Summary run() throws InterruptedException, IOException {
-        FeatureSpec spec = spec();
+        FeatureSpec spec = serviceSpec();
         long start = System.nanoTime();
         status.printf("vigil demo: training the first model on %,d generated normal records ...%n", WARMUP_RECORDS);
         Path warmup = Files.createTempFile("vigil-demo-warmup", ".vigil");
@@ -152,8 +223,8 @@ public final class DemoRunner {
             }
             tally.poll(Duration.ofMillis(500)); // alerts of the last batch
             long published = VigilService.modelRegistry(config).newestVersion();
-            return summarize(truth, tally, options.shiftAt(), versionAtShift, service.models().currentVersion(), published,
-                    (System.nanoTime() - start) / 1e9);
+            return summarize(truth, tally, options.shiftAt(), servedSilence(), versionAtShift, service.models().currentVersion(),
+                    published, (System.nanoTime() - start) / 1e9);
         }
     }
 
@@ -161,9 +232,16 @@ public final class DemoRunner {
         return config.kafkaProperties().get("bootstrap.servers");
     }
 
+    /** The silence if production went past its end (the host's turn came back), else null. */
+    private TrafficGenerator.Silence servedSilence() {
+        TrafficGenerator.Silence silence = options.silence();
+        return silence != null && lastIndex >= silence.until() ? silence : null;
+    }
+
     private ModelBundle warmupModel(FeatureSpec spec) {
         TrafficGenerator warmup = new TrafficGenerator(TrafficGenerator.Options.defaults()
                 .withSeed(options.seed() + 1).withAnomalyRate(0).withMalformedRate(0));
+        // With context: each row carries its host's context, derived in generation order as the service derives it.
         double[][] rows = TrafficGenerator.features(spec, warmup.next(WARMUP_RECORDS));
         // Trained as the service's own window trains (vigil.train.*, vigil.alert.target.fpr and drift).
         return ModelTrainer.train(spec, rows, settings.training().vae(spec), settings.training().calibration(),
@@ -176,38 +254,53 @@ public final class DemoRunner {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         long shiftAt = options.shiftAt();
+        TrafficGenerator.Silence silence = options.silence();
         TrafficGenerator generator = new TrafficGenerator(TrafficGenerator.Options.defaults().withSeed(options.seed())
-                .withShiftAt(shiftAt));
+                .withShiftAt(shiftAt).withSilence(silence));
         long produced = 0;
+        boolean shifted = false;
+        boolean silent = false;
+        long beginMillis = System.currentTimeMillis();
         long begin = System.nanoTime();
         long end = begin + options.duration().toNanos();
         long nextStatus = begin + Duration.ofSeconds(5).toNanos();
+        GeneratedRecord r = generator.next();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             while (System.nanoTime() < end && !stopped.get()) {
+                // Paced by index, not by records sent: the silent host's left-out turns take their time.
                 long due = (long) ((System.nanoTime() - begin) / 1e9 * options.rate());
-                while (produced < due) {
-                    GeneratedRecord r = generator.next();
-                    if (r.index() == shiftAt) {
+                while (r.index() < due) {
+                    if (!shifted && r.index() >= shiftAt) {
+                        shifted = true;
                         versionAtShift = service.models().currentVersion();
                         status.printf("vigil demo: the normal traffic shifts now (model v%d)%n", versionAtShift);
                     }
-                    // No timestamp: the broker's clock is the demo's event time (the generator's ts runs a day per 10k records).
-                    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null, r.key(), r.value(), r.headers());
+                    if (silence != null && silent != (r.index() >= silence.from() && r.index() < silence.until())) {
+                        silent = !silent;
+                        status.printf(silent ? "vigil demo: %s goes silent now%n" : "vigil demo: %s reports again%n", silence.host());
+                    }
+                    // The timestamp is the record's slot in the schedule (the generator's ts runs a day per 10k
+                    // records): wall time, with every host's turns evenly spaced in event time.
+                    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, options.timestamp(beginMillis, r.index()),
+                            r.key(), r.value(), r.headers());
+                    GeneratedRecord sent = r;
                     producer.send(record, (meta, error) -> {
                         if (error == null) {
-                            truth.put(new SourceId(meta.topic(), meta.partition(), meta.offset()), new Produced(r.truth(), r.index()));
+                            truth.put(new SourceId(meta.topic(), meta.partition(), meta.offset()), new Produced(sent.truth(), sent.index()));
                         } else {
                             status.println("vigil demo: could not produce a record: " + error);
                         }
                     });
                     produced++;
+                    lastIndex = r.index();
+                    r = generator.next();
                 }
                 tally.poll(Duration.ofMillis(5));
                 if (System.nanoTime() >= nextStatus) {
                     nextStatus += Duration.ofSeconds(5).toNanos();
                     double elapsed = (System.nanoTime() - begin) / 1e9;
-                    status.println(statusLine(summarize(truth, tally, shiftAt, versionAtShift, service.models().currentVersion(), 0,
-                            (System.nanoTime() - demoStart) / 1e9), produced / elapsed));
+                    status.println(statusLine(summarize(truth, tally, shiftAt, servedSilence(), versionAtShift,
+                            service.models().currentVersion(), 0, (System.nanoTime() - demoStart) / 1e9), produced / elapsed));
                 }
             }
             producer.flush();
@@ -228,10 +321,18 @@ public final class DemoRunner {
         r[1]++;
     }
 
-    static Summary summarize(Map<SourceId, Produced> truth, OutcomeTally tally, long shiftAt, long versionAtShift,
-                             long modelVersion, long modelsPromoted, double seconds) {
+    /**
+     * The summary of what {@code tally} read for the records in {@code truth}. {@code silence} is the
+     * stretch the demo served in full, or null: it is caught when a silence alert of its host names
+     * as its last record one produced at most {@value #SILENCE_LEAD_RECORDS} records before the stretch.
+     */
+    static Summary summarize(Map<SourceId, Produced> truth, OutcomeTally tally, long shiftAt, TrafficGenerator.Silence silence,
+                             long versionAtShift, long modelVersion, long modelsPromoted, double seconds) {
         long normal = 0, flagged = 0, unscored = 0, dead = 0, missing = 0, injected = 0, caught = 0, falseAlarms = 0;
-        Map<String, long[]> byKind = new TreeMap<>();
+        Map<String, long[]> byKind = new LinkedHashMap<>();
+        for (Truth.AnomalyKind kind : Truth.AnomalyKind.values()) {
+            byKind.put(kind.kind(), new long[2]);
+        }
         Map<String, double[]> falseAlarmRates = new TreeMap<>(java.util.Comparator.comparingInt(
                 (String p) -> List.of("overall", "before_shift", "after_shift", "after_retraining", "latest_model").indexOf(p)));
         for (Map.Entry<SourceId, Produced> e : truth.entrySet()) {
@@ -271,8 +372,25 @@ public final class DemoRunner {
                 }
             }
         }
+        byKind.put(OutcomeTally.SILENT, new long[] {silenceCaught(silence, tally, truth) ? 1 : 0, silence == null ? 0 : 1});
         List<JsonNode> examples = new ArrayList<>(tally.alerts().subList(0, Math.min(3, tally.alerts().size())));
         return new Summary(truth.size(), normal, flagged, unscored, dead, missing, injected, caught, falseAlarms,
-                modelVersion, modelsPromoted, byKind, falseAlarmRates, examples, tally.alerts().size(), tally.repeats(), seconds);
+                modelVersion, modelsPromoted, byKind, falseAlarmRates, examples, tally.alerts().size(),
+                tally.silentAlerts().size(), tally.silentResolved().size(), tally.repeats(), seconds);
+    }
+
+    private static boolean silenceCaught(TrafficGenerator.Silence silence, OutcomeTally tally, Map<SourceId, Produced> truth) {
+        if (silence == null) {
+            return false;
+        }
+        for (JsonNode alert : tally.silentAlerts()) {
+            SourceId lastRecord = OutcomeTally.lastRecordBeforeSilence(alert);
+            Produced last = lastRecord == null ? null : truth.get(lastRecord);
+            if (alert.path("entity").asText().equals(silence.host()) && last != null
+                    && last.index() >= silence.from() - SILENCE_LEAD_RECORDS && last.index() < silence.until()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

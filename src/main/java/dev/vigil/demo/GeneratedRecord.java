@@ -11,7 +11,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * One record from the {@link TrafficGenerator}: the Kafka key (the host), the JSON value, the event
  * time and the truth label that travels in the {@value Truth#HEADER} header.
  *
- * @param index     position in the generated sequence, from 0
+ * @param index     position in the generated sequence, from 0 (the indices of records a silence left out are skipped)
  * @param timestamp event time in epoch milliseconds (also the {@code ts} field of well-formed values)
  * @param key       UTF-8 host name
  * @param value     UTF-8 JSON object, or deliberately broken bytes for a malformed record

@@ -1,10 +1,12 @@
 package dev.vigil.demo;
 
+import dev.vigil.context.ContextTracker;
 import dev.vigil.demo.Truth.AnomalyKind;
 import dev.vigil.demo.Truth.MalformedKind;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.FeatureSpec.Feature;
 import dev.vigil.ingest.FeatureType;
+import dev.vigil.ingest.ParsedRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +18,10 @@ import java.util.stream.Stream;
  *
  * <p>Each record is a JSON object for one of eight hosts: {@code host} (the entity key), {@code ts}
  * (event time, epoch ms), eight numeric features, the host's {@code region} and a {@code canary}
- * flag (see {@link #spec()}). The numbers follow one latent traffic level per record with a daily
+ * flag (see {@link #spec()}). The hosts take turns as hosts reporting on a timer do: each round of
+ * eight records has every host once, and from one round to the next neighbouring hosts swap places
+ * at random, so a host reports every 7 to 9 records, a steady rhythm that a silence breaks (see
+ * {@link Silence}). The numbers follow one latent traffic level per record with a daily
  * cycle (shifted by the region's time zone) plus per-host offsets, so they are correlated the way
  * real metrics are: requests, bytes and CPU rise together, load follows CPU, latency depends on the
  * region and grows when CPU runs hot, errors are a small Poisson share of requests.
@@ -26,9 +31,9 @@ import java.util.stream.Stream;
  * on, the normal traffic changes (more requests, cheaper CPU per request, slower, bigger responses):
  * a new normal that a retraining model should follow.
  *
- * <p>Deterministic: the same options give the same records. The normal values are drawn from their
- * own random stream, so changing the anomaly or malformed rate does not change the normal traffic
- * underneath. Not thread-safe; it does not pace itself (the caller decides the rate).
+ * <p>Deterministic: the same options give the same records. The normal values and the host order
+ * are drawn from their own random streams, so changing the anomaly or malformed rate does not change
+ * the normal traffic underneath, and a silence only leaves records out. Not thread-safe; it does not pace itself (the caller decides the rate).
  */
 public final class TrafficGenerator {
 
@@ -70,7 +75,34 @@ public final class TrafficGenerator {
     private static final Regime BEFORE_SHIFT = new Regime(1.0, 1.0, 1.0, 5.0);
     private static final Regime AFTER_SHIFT = new Regime(1.5, 0.75, 1.25, 8.0);
 
+    private static final List<String> HOST_NAMES = java.util.Arrays.stream(HOSTS).map(Host::name).toList();
     private static final FeatureSpec SPEC = buildSpec();
+
+    /**
+     * One host that sends nothing for a stretch of the sequence: its records with an index in
+     * {@code [from, until)} are left out, the other hosts keep their turns (and their indices, so
+     * their event times), and the host comes back at {@code until}.
+     *
+     * @param host  the silent host, one of {@link #hosts()}
+     * @param from  index of the first record of the stretch
+     * @param until index of the first record after it
+     */
+    public record Silence(String host, long from, long until) {
+
+        public Silence {
+            if (!hosts().contains(host)) {
+                throw new IllegalArgumentException("no such host: " + host + " (hosts: " + hosts() + ")");
+            }
+            if (from < 0 || until < from) {
+                throw new IllegalArgumentException("a silence needs 0 <= from <= until, got [" + from + ", " + until + ")");
+            }
+        }
+
+        /** Whether the record of {@code host} at {@code index} is left out. */
+        public boolean covers(String host, long index) {
+            return index >= from && index < until && this.host.equals(host);
+        }
+    }
 
     /**
      * What to generate.
@@ -82,9 +114,10 @@ public final class TrafficGenerator {
      * @param cycleRecords   records per simulated day (one seasonal cycle)
      * @param stuckRunLength records in one stuck-value run (all from the same host)
      * @param startMillis    event time of record 0
+     * @param silence        a host that sends nothing for a stretch, or null for none
      */
     public record Options(long seed, double anomalyRate, double malformedRate, long shiftAt,
-                          int cycleRecords, int stuckRunLength, long startMillis) {
+                          int cycleRecords, int stuckRunLength, long startMillis, Silence silence) {
 
         public Options {
             if (!(anomalyRate >= 0 && anomalyRate <= 1) || !(malformedRate >= 0 && malformedRate <= 1)
@@ -100,37 +133,42 @@ public final class TrafficGenerator {
             }
         }
 
-        /** Seed 42, 0.5% anomalies, 0.2% malformed, no shift, 10,000 records a day, stuck runs of 10. */
+        /** Seed 42, 0.5% anomalies, 0.2% malformed, no shift, 10,000 records a day, stuck runs of 10, no silence. */
         public static Options defaults() {
-            return new Options(42, 0.005, 0.002, NEVER, 10_000, 10, DEFAULT_START_MILLIS);
+            return new Options(42, 0.005, 0.002, NEVER, 10_000, 10, DEFAULT_START_MILLIS, null);
         }
 
         public Options withSeed(long seed) {
-            return new Options(seed, anomalyRate, malformedRate, shiftAt, cycleRecords, stuckRunLength, startMillis);
+            return new Options(seed, anomalyRate, malformedRate, shiftAt, cycleRecords, stuckRunLength, startMillis, silence);
         }
 
         public Options withAnomalyRate(double rate) {
-            return new Options(seed, rate, malformedRate, shiftAt, cycleRecords, stuckRunLength, startMillis);
+            return new Options(seed, rate, malformedRate, shiftAt, cycleRecords, stuckRunLength, startMillis, silence);
         }
 
         public Options withMalformedRate(double rate) {
-            return new Options(seed, anomalyRate, rate, shiftAt, cycleRecords, stuckRunLength, startMillis);
+            return new Options(seed, anomalyRate, rate, shiftAt, cycleRecords, stuckRunLength, startMillis, silence);
         }
 
         public Options withShiftAt(long index) {
-            return new Options(seed, anomalyRate, malformedRate, index, cycleRecords, stuckRunLength, startMillis);
+            return new Options(seed, anomalyRate, malformedRate, index, cycleRecords, stuckRunLength, startMillis, silence);
         }
 
         public Options withCycleRecords(int records) {
-            return new Options(seed, anomalyRate, malformedRate, shiftAt, records, stuckRunLength, startMillis);
+            return new Options(seed, anomalyRate, malformedRate, shiftAt, records, stuckRunLength, startMillis, silence);
         }
 
         public Options withStuckRunLength(int records) {
-            return new Options(seed, anomalyRate, malformedRate, shiftAt, cycleRecords, records, startMillis);
+            return new Options(seed, anomalyRate, malformedRate, shiftAt, cycleRecords, records, startMillis, silence);
         }
 
         public Options withStartMillis(long millis) {
-            return new Options(seed, anomalyRate, malformedRate, shiftAt, cycleRecords, stuckRunLength, millis);
+            return new Options(seed, anomalyRate, malformedRate, shiftAt, cycleRecords, stuckRunLength, millis, silence);
+        }
+
+        /** The same options with {@code silence} (null: none). */
+        public Options withSilence(Silence silence) {
+            return new Options(seed, anomalyRate, malformedRate, shiftAt, cycleRecords, stuckRunLength, startMillis, silence);
         }
     }
 
@@ -153,6 +191,9 @@ public final class TrafficGenerator {
     private final long stepMillis;
     private final SplittableRandom values;
     private final SplittableRandom events;
+    private final SplittableRandom turns;
+    /** Host indices in the order they take their turns in the current round. */
+    private final int[] order = new int[HOSTS.length];
     private final Sample[] lastNormal = new Sample[HOSTS.length];
     private final Sample[] stuckVector = new Sample[HOSTS.length];
     private final int[] stuckLeft = new int[HOSTS.length];
@@ -164,6 +205,12 @@ public final class TrafficGenerator {
         SplittableRandom root = new SplittableRandom(options.seed());
         this.values = root.split();
         this.events = root.split();
+        this.turns = root.split();
+        for (int h = 0; h < order.length; h++) {
+            int k = turns.nextInt(h + 1); // Fisher-Yates, inside out: the first round's order
+            order[h] = order[k];
+            order[k] = h;
+        }
     }
 
     /** A generator with {@link Options#defaults()} and the given seed. */
@@ -178,20 +225,29 @@ public final class TrafficGenerator {
 
     /**
      * The feature rows of well-formed generated records, parsed against {@code spec} as the
-     * service parses them: what training data made from generated traffic looks like.
+     * service parses them: what training data made from generated traffic looks like. With a
+     * context block in {@code spec}, each row is the model's input ({@link FeatureSpec#modelInput()}):
+     * its context derived from the records before it of the same host, in the collection's order.
      */
     public static double[][] features(FeatureSpec spec, java.util.Collection<GeneratedRecord> records) {
         dev.vigil.ingest.RecordParser parser = new dev.vigil.ingest.RecordParser(spec, Integer.MAX_VALUE, false);
+        ContextTracker context = spec.hasContext() ? new ContextTracker(spec) : null;
         double[][] rows = new double[records.size()][];
         int i = 0;
         for (GeneratedRecord r : records) {
             try {
-                rows[i++] = parser.parse(r.key(), r.value(), r.timestamp()).features();
+                ParsedRecord parsed = parser.parse(r.key(), r.value(), r.timestamp());
+                rows[i++] = context == null ? parsed.features() : context.next(parsed.entity(), parsed.features(), parsed.eventTime());
             } catch (dev.vigil.ingest.InvalidRecordException e) {
                 throw new IllegalArgumentException("not a well-formed generated record: " + r + " (" + e.getMessage() + ")", e);
             }
         }
         return rows;
+    }
+
+    /** The names of the eight hosts, {@code host-01} to {@code host-08}. */
+    public static List<String> hosts() {
+        return HOST_NAMES;
     }
 
     /**
@@ -207,10 +263,39 @@ public final class TrafficGenerator {
         return options;
     }
 
-    /** The next record. */
+    /** The next record; records a {@link Silence} leaves out are skipped (with their indices). */
     public GeneratedRecord next() {
-        long i = index++;
-        int h = values.nextInt(HOSTS.length);
+        while (true) {
+            long i = index++;
+            int h = turn(i);
+            // Generated in full even when left out, so that a silence changes nothing else.
+            GeneratedRecord record = generate(i, h);
+            if (options.silence() == null || !options.silence().covers(HOSTS[h].name(), i)) {
+                return record;
+            }
+        }
+    }
+
+    /**
+     * The host whose turn record {@code i} is. Called once per index in order: at the start of
+     * every round after the first, the pairs of neighbours (0,1), (2,3), ... or, every other round,
+     * (1,2), (3,4), ... swap places with probability 1/2, so a host moves at most one place per round.
+     */
+    private int turn(long i) {
+        int slot = (int) (i % order.length);
+        if (slot == 0 && i > 0) {
+            for (int k = (int) (i / order.length % 2); k + 1 < order.length; k += 2) {
+                if (turns.nextBoolean()) {
+                    int swap = order[k];
+                    order[k] = order[k + 1];
+                    order[k + 1] = swap;
+                }
+            }
+        }
+        return order[slot];
+    }
+
+    private GeneratedRecord generate(long i, int h) {
         Host host = HOSTS[h];
         Sample sample = normalSample(host, i);
         long ts = options.startMillis() + i * stepMillis;

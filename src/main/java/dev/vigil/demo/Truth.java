@@ -26,9 +26,14 @@ public final class Truth {
         /** A host repeats the exact same numeric vector for a run of records; invisible one record at a time. */
         STUCK_VALUE;
 
+        /** The kind's name as the demo summary spells it, e.g. {@code broken_correlation}. */
+        public String kind() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
         /** The label, e.g. {@code anomaly:broken_correlation}. */
         public String label() {
-            return ANOMALY_PREFIX + name().toLowerCase(Locale.ROOT);
+            return ANOMALY_PREFIX + kind();
         }
     }
 

@@ -30,9 +30,16 @@ class DemoIT {
         List<String> lines = captured.toString(StandardCharsets.UTF_8).strip().lines().toList();
         JsonNode summary = new ObjectMapper().readTree(lines.get(lines.size() - 1));
         for (String key : List.of("records", "normal", "anomalies_flagged", "unscored", "dead_letters", "injected",
-                "injected_caught", "false_alarms", "model_version", "models_promoted")) {
+                "injected_caught", "false_alarms", "model_version", "models_promoted", "silent_alerts", "silent_resolved")) {
             assertThat(summary.has(key)).as(key).isTrue();
         }
+        long perKind = 0;
+        for (String kind : List.of("spike", "broken_correlation", "category_mismatch", "stuck_value", "silent")) {
+            assertThat(summary.get("caught_" + kind).asLong()).as(kind).isLessThanOrEqualTo(summary.get("injected_" + kind).asLong());
+            perKind += kind.equals("silent") ? 0 : summary.get("injected_" + kind).asLong();
+        }
+        assertThat(perKind).as("the record kinds add up to injected").isEqualTo(summary.get("injected").asLong());
+        assertThat(summary.get("injected_silent").asLong()).as("host-03 is silent from record 2,000 to 3,000 of 4,000").isOne();
         long records = summary.get("records").asLong();
         assertThat(records).isGreaterThan(2_000);
         assertThat(summary.get("missing").asLong()).isZero();

@@ -1,7 +1,9 @@
 package dev.vigil.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +11,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.demo.Truth.AnomalyKind;
 import dev.vigil.demo.Truth.MalformedKind;
 import dev.vigil.demo.TrafficGenerator.Options;
+import dev.vigil.demo.TrafficGenerator.Silence;
+import dev.vigil.context.ContextTracker;
+import dev.vigil.ingest.ContextSettings;
 import dev.vigil.ingest.FeatureSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -148,6 +153,93 @@ class TrafficGeneratorTest {
         assertThat(Math.abs(control[1] - control[0])).isLessThan(5 * control[2]);
         assertThat(Math.abs(shifted[1] - shifted[0])).isGreaterThan(5 * shifted[2]);
         assertThat(shifted[0]).isCloseTo(control[0], offset(5 * control[2]));
+    }
+
+    @Test
+    void shouldGiveEveryHostOneTurnInEveryRoundOfEightRecordsInADriftingOrder() {
+        for (int round = 0; round < N / 8; round++) {
+            Set<String> hosts = DEFAULT_RECORDS.subList(8 * round, 8 * round + 8).stream().map(GeneratedRecord::host)
+                    .collect(Collectors.toSet());
+            assertThat(hosts).as("round %d", round).hasSize(8);
+        }
+        Map<String, Long> last = new HashMap<>();
+        Map<Long, Long> gaps = new HashMap<>();
+        for (GeneratedRecord r : DEFAULT_RECORDS) {
+            Long previous = last.put(r.host(), r.index());
+            if (previous != null) {
+                gaps.merge(r.index() - previous, 1L, Long::sum);
+            }
+        }
+        long total = gaps.values().stream().mapToLong(Long::longValue).sum();
+        assertThat(gaps).as("gaps between a host's records").containsOnlyKeys(7L, 8L, 9L);
+        // The order is not fixed: about a fifth of the gaps each are 7 and 9 records.
+        assertThat(gaps.get(7L)).isGreaterThan(total / 10);
+        assertThat(gaps.get(9L)).isGreaterThan(total / 10);
+    }
+
+    @Test
+    void shouldGiveEveryHostARhythmTheContextRecognizesAndNoSilence() {
+        // Event time as the records' ts field says: 8,640 ms a record.
+        SilenceReplay.Result replay = SilenceReplay.replay(PARSED_SAMPLE, GeneratedRecord::timestamp, 0.25);
+
+        assertThat(replay.silences()).isEmpty();
+        assertThat(replay.records()).isGreaterThan(49_000);
+        assertThat(replay.withoutStrictRhythm()).as("records whose host had no rhythm even by a log-gap deviation of 0.25")
+                .isZero();
+        assertThat(replay.usualGapMillis()).hasSize(8)
+                .allSatisfy((host, gap) -> assertThat(gap).as(host).isCloseTo(8 * 8_640.0, withinPercentage(10)));
+    }
+
+    @Test
+    void shouldLeaveOutOnlyTheSilentHostsRecordsDuringItsSilence() {
+        Silence silence = new Silence("host-03", 20_000, 23_000);
+        List<GeneratedRecord> plain = DEFAULT_RECORDS.subList(0, 30_000);
+
+        List<GeneratedRecord> silent = new TrafficGenerator(Options.defaults().withSilence(silence)).stream()
+                .takeWhile(r -> r.index() < 30_000).toList();
+
+        assertThat(silent).isEqualTo(plain.stream().filter(r -> !silence.covers(r.host(), r.index())).toList());
+        assertThat(plain.size() - silent.size()).as("host-03's turns in 3,000 records").isEqualTo(375);
+    }
+
+    @Test
+    void shouldMakeTheSilentHostAndOnlyItSilentByTheServicesRule() {
+        Silence silence = new Silence("host-03", 20_000, 23_000);
+        List<GeneratedRecord> records = TrafficGenerator.generate(Options.defaults().withSilence(silence), 30_000);
+
+        SilenceReplay.Result replay = SilenceReplay.replay(records, GeneratedRecord::timestamp, 0.25);
+
+        assertThat(replay.silences()).singleElement().satisfies(s -> {
+            assertThat(s.host()).isEqualTo("host-03");
+            assertThat(s.lastIndex()).isBetween(silence.from() - 9, silence.from() - 1);
+            assertThat(s.backIndex()).isBetween(silence.until(), silence.until() + 8);
+            assertThat(s.gapMillis()).as("well over the 5 usual gaps of the rule").isGreaterThan((long) (50 * s.usualGapMillis()));
+        });
+    }
+
+    @Test
+    void shouldGiveTheModelInputWithContextDerivedPerHostInOrderWhenTheSpecHasContext() {
+        FeatureSpec withContext = SPEC.withContext(ContextSettings.defaults());
+        List<GeneratedRecord> records = TrafficGenerator.generate(Options.defaults().withMalformedRate(0), 2_000);
+
+        double[][] rows = TrafficGenerator.features(withContext, records);
+
+        double[][] plain = TrafficGenerator.features(SPEC, records);
+        ContextTracker tracker = new ContextTracker(withContext);
+        for (int i = 0; i < rows.length; i++) {
+            GeneratedRecord r = records.get(i);
+            assertThat(rows[i]).hasSize(withContext.modelInput().size())
+                    .containsExactly(tracker.next(r.host(), plain[i], r.timestamp()));
+        }
+        assertThat(rows[1_999][rows[1_999].length - 1]).as("record~unchanged of a normal record").isZero();
+    }
+
+    @Test
+    void shouldRefuseASilenceOfAnUnknownHostOrAnEmptyRange() {
+        assertThatThrownBy(() -> new Silence("host-99", 0, 10)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("host-99");
+        assertThatThrownBy(() -> new Silence("host-03", 10, 5)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(TrafficGenerator.hosts()).hasSize(8).contains("host-03");
     }
 
     // ---- helpers ----

@@ -42,6 +42,7 @@ public final class DemoContextProbe {
             }
             double[][] rows = enrich(spec, traffic);
             Map<String, int[]> byKind = new TreeMap<>();
+            Map<String, Integer> blamed = new TreeMap<>();
             try (VaeBatchScorer scorer = VaeBatchScorer.open(bundle, null)) {
                 for (int from = 0; from < rows.length; from += 1024) {
                     double[][] chunk = java.util.Arrays.copyOfRange(rows, from, Math.min(rows.length, from + 1024));
@@ -50,11 +51,15 @@ public final class DemoContextProbe {
                         int[] c = byKind.computeIfAbsent(traffic.get(from + i).truth(), k -> new int[2]);
                         c[0]++;
                         c[1] += scored.anomaly(i) ? 1 : 0;
+                        if (scored.anomaly(i) && traffic.get(from + i).truth().equals(Truth.NORMAL)) {
+                            blamed.merge(scored.contributions(i, 1).get(0).name(), 1, Integer::sum);
+                        }
                     }
                 }
             }
             System.out.printf(Locale.ROOT, "context %s (%d features):%n", context, spec.modelInput().size());
             byKind.forEach((kind, c) -> System.out.printf(Locale.ROOT, "  %-28s %6d / %6d  (%.3f%%)%n", kind, c[1], c[0], 100.0 * c[1] / c[0]));
+            System.out.println("  false alarms by top feature: " + blamed);
         }
     }
 

@@ -579,6 +579,10 @@ public final class ThroughputBench {
             @Override
             public void shiftSettled() {
             }
+
+            @Override
+            public void entitiesHeld(String task, long entities) {
+            }
         };
     }
 

@@ -47,6 +47,8 @@ public final class VigilConfig extends AbstractConfig {
      */
     public static final int OUTPUT_HEADROOM_BYTES = 64 << 10;
     public static final String VIGIL_PREFIX = "vigil.";
+    /** Kafka Streams' application id unless {@code kafka.application.id} says otherwise: the consumer group and internal-topic prefix. */
+    public static final String DEFAULT_APPLICATION_ID = "vigil";
 
     // Topics
     public static final String INPUT_TOPICS = "vigil.input.topics";
@@ -65,6 +67,11 @@ public final class VigilConfig extends AbstractConfig {
     public static final String FEATURE_SPEC = "vigil.feature.spec";
     public static final String MAX_RECORD_BYTES = "vigil.ingest.max.record.bytes";
     public static final String UNKNOWN_CATEGORY = "vigil.ingest.unknown.category";
+
+    // Context
+    public static final String CONTEXT_INPUT_KEYED_BY_ENTITY = "vigil.context.input.keyed.by.entity";
+    public static final String CONTEXT_ENTITY_TTL_MS = "vigil.context.entity.ttl.ms";
+    public static final String CONTEXT_SILENCE_GAP_FACTOR = "vigil.context.silence.gap.factor";
 
     // Scoring
     public static final String BATCH_MAX_RECORDS = "vigil.score.batch.max.records";
@@ -180,6 +187,16 @@ public final class VigilConfig extends AbstractConfig {
             .define(UNKNOWN_CATEGORY, Type.STRING, UNKNOWN_CATEGORY_DEAD_LETTER,
                     ValidString.in(UNKNOWN_CATEGORY_DEAD_LETTER, UNKNOWN_CATEGORY_MISSING), Importance.LOW,
                     "What to do with a category the spec does not list: dead_letter the record, or treat the value as missing (only for optional features).")
+            .define(CONTEXT_INPUT_KEYED_BY_ENTITY, Type.BOOLEAN, false, TRUE_OR_FALSE, Importance.LOW,
+                    "With a feature spec that has a context block and an entity key: true promises that every record of an entity "
+                    + "is on one input partition (producers key by the entity), so Vigil keeps its context where it reads it. "
+                    + "False repartitions the parsed records by entity through the topic `<application.id>-vigil-context-repartition` first.")
+            .define(CONTEXT_ENTITY_TTL_MS, Type.LONG, 7 * 24 * 3_600_000L, Range.atLeast(60_000), Importance.LOW,
+                    "The context of an entity that sent nothing for this long, in the event time of its partition, is dropped "
+                    + "(a silence alert still open for it is resolved as expired): it bounds the state of entities that are gone.")
+            .define(CONTEXT_SILENCE_GAP_FACTOR, Type.DOUBLE, 5.0, Range.between(2.0, 10_000.0), Importance.MEDIUM,
+                    "An entity that reported at a steady rhythm and then sends nothing for longer than this many of its usual "
+                    + "gaps (in the event time of its partition) gets one alert of kind silent, resolved when it reports again.")
             .define(BATCH_MAX_RECORDS, Type.INT, 256, Range.between(1, 65536), Importance.MEDIUM,
                     "Score a micro-batch when it holds this many records.")
             .define(BATCH_MAX_WAIT_MS, Type.LONG, 5L, Range.between(1, 60_000), Importance.MEDIUM,
@@ -414,6 +431,11 @@ public final class VigilConfig extends AbstractConfig {
 
     public List<String> inputTopics() {
         return getList(INPUT_TOPICS);
+    }
+
+    /** Kafka Streams' {@code application.id}: {@code kafka.application.id}, else {@link #DEFAULT_APPLICATION_ID}. */
+    public String applicationId() {
+        return kafka.getOrDefault("application.id", DEFAULT_APPLICATION_ID);
     }
 
     /** The configuration reference as a Markdown table, generated from {@link #DEFINITION}. */

@@ -18,22 +18,27 @@ import org.apache.kafka.common.config.ConfigException;
  * {@link #from}: the topology, the demo, the bench and the offline commands take this object and
  * never read a key themselves, so each key is mapped in one place. Immutable.
  *
- * <p>Covers what shapes the records' path (topics, ingest, scoring, alerting, training). The
- * service's runtime keys (state directory, HTTP, readiness, shutdown, topic creation, the feature
- * spec and bootstrap model files) and the {@code kafka.*} passthrough stay on {@link VigilConfig}.
+ * <p>Covers what shapes the records' path (topics, ingest, context, scoring, alerting, training).
+ * The service's runtime keys (state directory, HTTP, readiness, shutdown, topic creation, the
+ * feature spec and bootstrap model files) and the {@code kafka.*} passthrough stay on
+ * {@link VigilConfig}; of the latter only the application id is read here, to name the context's
+ * repartition topic.
  *
  * @param topics   topic names ({@code vigil.*.topic}, {@code vigil.input.*})
  * @param ingest   parsing limits ({@code vigil.ingest.*})
+ * @param context  per-entity context and silence ({@code vigil.context.*}), used with a spec that has a context block
  * @param scoring  micro-batching and the live model's session ({@code vigil.score.*})
  * @param alerts   the decision rule and incidents ({@code vigil.alert.*} but calibration and drift)
  * @param training sampling, the rolling window, the model and its calibration ({@code vigil.train.*},
  *                 {@code vigil.model.*}, {@code vigil.alert.target.fpr}, {@code vigil.alert.drift.*})
  */
-public record VigilSettings(Topics topics, Ingest ingest, Scoring scoring, Alerts alerts, Training training) {
+public record VigilSettings(Topics topics, Ingest ingest, Context context, Scoring scoring, Alerts alerts,
+                            Training training) {
 
     public VigilSettings {
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(ingest, "ingest");
+        Objects.requireNonNull(context, "context");
         Objects.requireNonNull(scoring, "scoring");
         Objects.requireNonNull(alerts, "alerts");
         Objects.requireNonNull(training, "training");
@@ -42,11 +47,13 @@ public record VigilSettings(Topics topics, Ingest ingest, Scoring scoring, Alert
     /**
      * The topics the topology reads and writes.
      *
-     * @param input        input topics; ignored when {@code inputPattern} is set
-     * @param inputPattern a Java regular expression naming the input topics, or null
+     * @param input              input topics; ignored when {@code inputPattern} is set
+     * @param inputPattern       a Java regular expression naming the input topics, or null
+     * @param contextRepartition the topic that brings an entity's parsed records to one task, named after the
+     *                           application id like Kafka Streams' internal topics
      */
     public record Topics(List<String> input, String inputPattern, String scores, boolean scoresEnabled, String alerts,
-                         String deadLetters, String models, String training) {
+                         String deadLetters, String models, String training, String contextRepartition) {
         public Topics {
             input = List.copyOf(input);
         }
@@ -69,6 +76,16 @@ public record VigilSettings(Topics topics, Ingest ingest, Scoring scoring, Alert
         public RecordParser parser(FeatureSpec spec) {
             return new RecordParser(spec, maxRecordBytes, unknownCategory == UnknownCategory.MISSING);
         }
+    }
+
+    /**
+     * Per-entity context and silence, for a feature spec with a context block.
+     *
+     * @param inputKeyedByEntity the input keeps each entity on one partition: no repartition needed
+     * @param entityTtl          an entity not seen for this long (event time) is forgotten
+     * @param silenceGapFactor   an entity with a rhythm is silent after this many usual gaps without a record
+     */
+    public record Context(boolean inputKeyedByEntity, Duration entityTtl, double silenceGapFactor) {
     }
 
     /**
@@ -121,10 +138,13 @@ public record VigilSettings(Topics topics, Ingest ingest, Scoring scoring, Alert
         Topics topics = new Topics(config.inputTopics(), config.getString(VigilConfig.INPUT_PATTERN),
                 config.getString(VigilConfig.SCORES_TOPIC), config.getBoolean(VigilConfig.SCORES_ENABLED),
                 config.getString(VigilConfig.ALERTS_TOPIC), config.getString(VigilConfig.DEAD_LETTER_TOPIC),
-                config.getString(VigilConfig.MODELS_TOPIC), config.getString(VigilConfig.TRAINING_TOPIC));
+                config.getString(VigilConfig.MODELS_TOPIC), config.getString(VigilConfig.TRAINING_TOPIC),
+                config.applicationId() + "-vigil-context-repartition");
         Ingest ingest = new Ingest(config.getInt(VigilConfig.MAX_RECORD_BYTES), config.producerMaxRequestSize(),
                 VigilConfig.UNKNOWN_CATEGORY_MISSING.equals(config.getString(VigilConfig.UNKNOWN_CATEGORY))
                         ? UnknownCategory.MISSING : UnknownCategory.DEAD_LETTER);
+        Context context = new Context(config.getBoolean(VigilConfig.CONTEXT_INPUT_KEYED_BY_ENTITY),
+                millis(config, VigilConfig.CONTEXT_ENTITY_TTL_MS), config.getDouble(VigilConfig.CONTEXT_SILENCE_GAP_FACTOR));
         Scoring scoring = new Scoring(config.getInt(VigilConfig.BATCH_MAX_RECORDS),
                 millis(config, VigilConfig.BATCH_MAX_WAIT_MS), config.getInt(VigilConfig.SCORE_THREADS));
         AlertPolicy policy = typed(() -> new AlertPolicy(config.getDouble(VigilConfig.MIN_SCORE_MARGIN),
@@ -156,7 +176,7 @@ public record VigilSettings(Topics topics, Ingest ingest, Scoring scoring, Alert
                 config.getLong(VigilConfig.TRAIN_SEED), config.getInt(VigilConfig.TRAIN_THREADS),
                 config.getDouble(VigilConfig.TRAIN_CPU_SHARE), config.getDouble(VigilConfig.TRAIN_GATE_TOLERANCE),
                 config.getDouble(VigilConfig.TRAIN_GATE_MAX_ALERT_RATE), calibration, window);
-        return new VigilSettings(topics, ingest, scoring, alerts, training);
+        return new VigilSettings(topics, ingest, context, scoring, alerts, training);
     }
 
     /**

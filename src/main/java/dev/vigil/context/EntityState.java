@@ -14,7 +14,7 @@ import java.util.Arrays;
  * records in a row were identical; the event time of the last record and the entity's usual gap
  * (an exponentially weighted mean of the log gap and of its absolute deviation); the source
  * position last applied for each input partition, so a replayed record does not update twice;
- * and the source id of the last record, from which a silence alert's id is derived.
+ * and where the last record was read, from which a silence alert's id is derived.
  */
 public final class EntityState {
 
@@ -33,10 +33,13 @@ public final class EntityState {
     final double[] step;
     final double[] last;
     final double[] beforeLast;
-    /** Source partition -> last applied offset, as parallel arrays (an entity reads from few partitions). */
-    int[] partitions = new int[0];
+    /** Source ({@link #sourceKey}) -> last applied offset, as parallel arrays (an entity reads from few partitions). */
+    long[] sources = new long[0];
     long[] offsets = new long[0];
-    String lastSourceId;
+    /** Where the last applied record was read; kept as parts so that no id string is built per record. */
+    String lastTopic;
+    int lastPartition = -1;
+    long lastOffset = -1;
     /** Event time at which the entity was declared silent, or Long.MIN_VALUE when it is not. */
     long silentSince = Long.MIN_VALUE;
 
@@ -59,8 +62,14 @@ public final class EntityState {
         return lastEventTime;
     }
 
+    /** {@code topic:partition:offset} of the last record applied, or null before one. */
     public String lastSourceId() {
-        return lastSourceId;
+        return lastTopic == null ? null : lastTopic + ':' + lastPartition + ':' + lastOffset;
+    }
+
+    /** The {@link #sourceKey} of the partition the last record applied was read from. */
+    long lastSource() {
+        return sourceKey(lastTopic, lastPartition);
     }
 
     /** The entity's usual gap between records in ms (the exponential of its mean log gap), or NaN before two records. */
@@ -98,39 +107,63 @@ public final class EntityState {
         silentSince = at;
     }
 
-    /** Offset last applied from {@code partition}, or -1. */
-    long appliedOffset(int partition) {
-        for (int i = 0; i < partitions.length; i++) {
-            if (partitions[i] == partition) {
+    /** The entity reported again after {@link #markSilent}. */
+    public void clearSilent() {
+        silentSince = Long.MIN_VALUE;
+    }
+
+    /**
+     * One key per input (topic, partition): the topic's hash in the high half, the partition in the
+     * low half. Two input topics share keys only if their names hash alike, one chance in 2^32 per pair.
+     */
+    static long sourceKey(String topic, int partition) {
+        return ((long) topic.hashCode() << 32) | (partition & 0xFFFFFFFFL);
+    }
+
+    /** Offset last applied from {@code source} ({@link #sourceKey}), or -1. */
+    long appliedOffset(long source) {
+        for (int i = 0; i < sources.length; i++) {
+            if (sources[i] == source) {
                 return offsets[i];
             }
         }
         return -1;
     }
 
-    void applied(int partition, long offset) {
-        for (int i = 0; i < partitions.length; i++) {
-            if (partitions[i] == partition) {
+    /** Records that the record at {@code topic}, {@code partition} ({@code source}), {@code offset} was applied. */
+    void applied(long source, String topic, int partition, long offset) {
+        lastTopic = topic;
+        lastPartition = partition;
+        lastOffset = offset;
+        for (int i = 0; i < sources.length; i++) {
+            if (sources[i] == source) {
                 offsets[i] = offset;
                 return;
             }
         }
-        partitions = Arrays.copyOf(partitions, partitions.length + 1);
+        sources = Arrays.copyOf(sources, sources.length + 1);
         offsets = Arrays.copyOf(offsets, offsets.length + 1);
-        partitions[partitions.length - 1] = partition;
+        sources[sources.length - 1] = source;
         offsets[offsets.length - 1] = offset;
     }
 
     public int sizeBytes() {
-        byte[] id = lastSourceId == null ? new byte[0] : lastSourceId.getBytes(StandardCharsets.UTF_8);
+        return sizeBytes(topicBytes());
+    }
+
+    private int sizeBytes(byte[] topic) {
         return 1 + 8 + 4 + 8 + 8 + 8 + 8 + 8
                 + 4 + 8 * (mean.length + variance.length + step.length) + 4 + 8 * last.length + 4 + 8 * beforeLast.length
-                + 4 + 12 * partitions.length + 4 + id.length;
+                + 4 + 16 * sources.length + 4 + topic.length + 4 + 8;
+    }
+
+    private byte[] topicBytes() {
+        return lastTopic == null ? new byte[0] : lastTopic.getBytes(StandardCharsets.UTF_8);
     }
 
     public byte[] toBytes() {
-        byte[] id = lastSourceId == null ? new byte[0] : lastSourceId.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(sizeBytes());
+        byte[] topic = topicBytes();
+        ByteBuffer b = ByteBuffer.allocate(sizeBytes(topic));
         b.put(FORMAT).putLong(count).putInt(run).putLong(lastEventTime).putDouble(logGapMean).putDouble(logGapDeviation)
                 .putLong(gapCount).putLong(silentSince);
         putArray(b, mean);
@@ -142,11 +175,11 @@ public final class EntityState {
         }
         putArray(b, last);
         putArray(b, beforeLast);
-        b.putInt(partitions.length);
-        for (int i = 0; i < partitions.length; i++) {
-            b.putInt(partitions[i]).putLong(offsets[i]);
+        b.putInt(sources.length);
+        for (int i = 0; i < sources.length; i++) {
+            b.putLong(sources[i]).putLong(offsets[i]);
         }
-        b.putInt(lastSourceId == null ? -1 : id.length).put(id);
+        b.putInt(lastTopic == null ? -1 : topic.length).put(topic).putInt(lastPartition).putLong(lastOffset);
         return b.array();
     }
 
@@ -187,18 +220,20 @@ public final class EntityState {
         System.arraycopy(last, 0, s.last, 0, last.length);
         System.arraycopy(beforeLast, 0, s.beforeLast, 0, beforeLast.length);
         int k = b.getInt();
-        s.partitions = new int[k];
+        s.sources = new long[k];
         s.offsets = new long[k];
         for (int i = 0; i < k; i++) {
-            s.partitions[i] = b.getInt();
+            s.sources[i] = b.getLong();
             s.offsets[i] = b.getLong();
         }
-        int idLength = b.getInt();
-        if (idLength >= 0) {
-            byte[] id = new byte[idLength];
-            b.get(id);
-            s.lastSourceId = new String(id, StandardCharsets.UTF_8);
+        int topicLength = b.getInt();
+        if (topicLength >= 0) {
+            byte[] topic = new byte[topicLength];
+            b.get(topic);
+            s.lastTopic = new String(topic, StandardCharsets.UTF_8);
         }
+        s.lastPartition = b.getInt();
+        s.lastOffset = b.getLong();
         return s;
     }
 

@@ -6,11 +6,12 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * First stage of the topology: parses each input value against the feature spec and forwards it
- * to {@code scoreChild}, or sends the original bytes to {@code deadLetterChild} with headers saying
- * why and where it came from. Never throws for bad input: a bad record must not stop the service.
- * A dead letter larger than the producer may send ({@code maxSendBytes}) is cut to fit
- * ({@link DeadLetters#deadLetter}): a refused send would stop the stream thread on that offset for good.
+ * First stage of the topology: parses each input value against the feature spec and forwards it,
+ * with where it was read, to {@code scoreChild} (the scorer, or the context stage before it), or
+ * sends the original bytes to {@code deadLetterChild} with headers saying why and where it came
+ * from. Never throws for bad input: a bad record must not stop the service. A dead letter larger
+ * than the producer may send ({@code maxSendBytes}) is cut to fit ({@link DeadLetters#deadLetter}):
+ * a refused send would stop the stream thread on that offset for good.
  */
 public final class IngestProcessor implements Processor<byte[], byte[], byte[], IngestOutput> {
 
@@ -42,11 +43,12 @@ public final class IngestProcessor implements Processor<byte[], byte[], byte[], 
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        RecordMetadata source = context.recordMetadata().orElseThrow();
         try {
-            ParsedRecord parsed = parser.parse(record.key(), record.value(), record.timestamp());
+            ParsedRecord parsed = parser.parse(record.key(), record.value(), record.timestamp(), source.topic(),
+                    source.partition(), source.offset());
             context.forward(record.withValue((IngestOutput) parsed), scoreChild);
         } catch (InvalidRecordException e) {
-            RecordMetadata source = context.recordMetadata().orElseThrow();
             DeadLetters.DeadLetter dead = DeadLetters.deadLetter(record.key(), record.value(), record.headers(),
                     e.errorClass(), e.getMessage(), source.topic(), source.partition(), source.offset(), record.timestamp(),
                     maxSendBytes);

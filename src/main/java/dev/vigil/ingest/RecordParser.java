@@ -45,7 +45,14 @@ public final class RecordParser {
         return spec;
     }
 
+    /** Parses a record read outside Kafka (a file, a generator): it has no source position. */
     public ParsedRecord parse(byte[] key, byte[] value, long kafkaTimestamp) throws InvalidRecordException {
+        return parse(key, value, kafkaTimestamp, null, -1, -1);
+    }
+
+    /** Parses the record at {@code topic}, {@code partition}, {@code offset}. */
+    public ParsedRecord parse(byte[] key, byte[] value, long kafkaTimestamp, String topic, int partition, long offset)
+            throws InvalidRecordException {
         if (value == null || value.length == 0) {
             throw new InvalidRecordException(ErrorClass.EMPTY_VALUE, "the value is empty");
         }
@@ -71,7 +78,8 @@ public final class RecordParser {
         for (int i = 0; i < features.length; i++) {
             features[i] = featureValue(i, list.get(i), root.get(list.get(i).name()));
         }
-        return new ParsedRecord(entity(root, key), eventTime(root, kafkaTimestamp), features, value);
+        return new ParsedRecord(entity(root, key), eventTime(root, kafkaTimestamp), features, value, topic, partition, offset,
+                kafkaTimestamp);
     }
 
     private double featureValue(int index, FeatureSpec.Feature feature, JsonNode node) throws InvalidRecordException {

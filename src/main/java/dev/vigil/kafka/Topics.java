@@ -7,10 +7,12 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
@@ -69,6 +71,29 @@ public final class Topics {
             warnAboutFewerPartitions(admin, existing);
         }
         return created;
+    }
+
+    /**
+     * The most partitions among the existing topics whose names {@code accepted} takes, or 0 when
+     * there is none (Kafka's internal topics are never taken).
+     *
+     * @throws KafkaUnavailableException when Kafka does not answer within {@link #TIMEOUT_SECONDS}
+     */
+    public static int mostPartitions(Admin admin, Predicate<String> accepted) {
+        try {
+            List<String> names = await(admin.listTopics(new ListTopicsOptions().timeoutMs(TIMEOUT_MS)).names()).stream()
+                    .filter(accepted).toList();
+            if (names.isEmpty()) {
+                return 0;
+            }
+            return await(admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs(TIMEOUT_MS)).allTopicNames())
+                    .values().stream().mapToInt(d -> d.partitions().size()).max().orElse(0);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw unavailable(e.getCause());
+            }
+            throw new IllegalStateException("Cannot describe the topics: " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     private static void warnAboutFewerPartitions(Admin admin, List<TopicSpec> existing) {

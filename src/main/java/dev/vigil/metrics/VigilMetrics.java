@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -87,6 +88,8 @@ public final class VigilMetrics {
     private final BoundedLabel deadLetterReasons = new BoundedLabel(MAX_FREE_LABEL_VALUES);
     private final BoundedLabel droppedTopics = new BoundedLabel(MAX_FREE_LABEL_VALUES);
 
+    /** Entities whose context each stream task of this instance holds, by task id. */
+    private final Map<String, Long> contextEntities = new ConcurrentHashMap<>();
     private final AtomicReference<ModelInfo> model = new AtomicReference<>();
     private final AtomicReference<KafkaSource> kafka = new AtomicReference<>();
 
@@ -205,6 +208,13 @@ public final class VigilMetrics {
                 .help("1 while the window adapts to a sustained shift (records admitted by rank), else 0")
                 .register(registry);
         shiftActive.set(0);
+
+        GaugeWithCallback.builder()
+                .name("vigil_context_entities")
+                .help("Entities whose context (recent summary for context features and silence) this instance holds, "
+                        + "over its stream tasks; counted every few seconds of stream time")
+                .callback(cb -> cb.call(contextEntities.values().stream().mapToLong(Long::longValue).sum()))
+                .register(registry);
 
         registerModelGauges();
         registerKafkaCollectors();
@@ -342,6 +352,11 @@ public final class VigilMetrics {
     /** The window finished adapting to a shift. */
     public void shiftSettled() {
         shiftActive.set(0);
+    }
+
+    /** Sets the number of entities whose context stream task {@code task} holds (0 when the task closes). */
+    public void setContextEntities(String task, long entities) {
+        contextEntities.put(task, entities);
     }
 
     /** Sets the number of records in the rolling training window. */

@@ -31,6 +31,9 @@ public record Alert(
         @JsonRawValue String record,
         TruncatedRecord recordTruncated) implements ScoringOutput {
 
+    /** The {@code kind} of anomaly alerts and of the records that resolve their incidents. */
+    public static final String KIND = "anomaly";
+
     /** An alert that embeds the whole input value. */
     public Alert(String alertId, String incidentId, String entity, long eventTime, long detectionTime, double score,
                  double threshold, double pValue, Severity severity, long modelVersion, long calibrationVersion,
@@ -50,6 +53,12 @@ public record Alert(
     @JsonProperty("id")
     public String id() {
         return alertId;
+    }
+
+    /** Tells an anomaly apart from a silent entity ({@code dev.vigil.context}) on the same topic. */
+    @JsonProperty("kind")
+    public String kind() {
+        return KIND;
     }
 
     /** An alert opens an incident; {@link IncidentResolved} ({@code resolved}) closes it on the same topic. */

@@ -1,5 +1,6 @@
 package dev.vigil.score;
 
+import dev.vigil.kafka.LengthPrefixed;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -18,18 +19,18 @@ public record BufferedRecord(long sequence, SourceId source, long timestamp, Str
     public byte[] toBytes() {
         byte[] topic = source.topic().getBytes(StandardCharsets.UTF_8);
         byte[] entityBytes = entity == null ? null : entity.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 + topic.length + 4 + 8 + 8 + 4 + length(entityBytes) + 8
-                + 2 + 8 * features.length + 4 + length(key) + 4 + length(value));
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 + LengthPrefixed.size(topic) + 4 + 8 + 8 + LengthPrefixed.size(entityBytes) + 8
+                + 2 + 8 * features.length + LengthPrefixed.size(key) + LengthPrefixed.size(value));
         b.put(FORMAT).putLong(sequence);
-        putBytes(b, topic);
+        LengthPrefixed.put(b, topic);
         b.putInt(source.partition()).putLong(source.offset()).putLong(timestamp);
-        putBytes(b, entityBytes);
+        LengthPrefixed.put(b, entityBytes);
         b.putLong(eventTime).putShort((short) features.length);
         for (double f : features) {
             b.putDouble(f);
         }
-        putBytes(b, key);
-        putBytes(b, value);
+        LengthPrefixed.put(b, key);
+        LengthPrefixed.put(b, value);
         return b.array();
     }
 
@@ -40,36 +41,15 @@ public record BufferedRecord(long sequence, SourceId source, long timestamp, Str
             throw new IllegalStateException("buffered record of unknown format " + format);
         }
         long sequence = b.getLong();
-        SourceId source = new SourceId(new String(getBytes(b), StandardCharsets.UTF_8), b.getInt(), b.getLong());
+        SourceId source = new SourceId(new String(LengthPrefixed.get(b), StandardCharsets.UTF_8), b.getInt(), b.getLong());
         long timestamp = b.getLong();
-        byte[] entityBytes = getBytes(b);
+        byte[] entityBytes = LengthPrefixed.get(b);
         long eventTime = b.getLong();
         double[] features = new double[b.getShort()];
         for (int i = 0; i < features.length; i++) {
             features[i] = b.getDouble();
         }
         return new BufferedRecord(sequence, source, timestamp, entityBytes == null ? null : new String(entityBytes, StandardCharsets.UTF_8),
-                eventTime, features, getBytes(b), getBytes(b));
-    }
-
-    private static int length(byte[] bytes) {
-        return bytes == null ? 0 : bytes.length;
-    }
-
-    private static void putBytes(ByteBuffer b, byte[] bytes) {
-        b.putInt(bytes == null ? -1 : bytes.length);
-        if (bytes != null) {
-            b.put(bytes);
-        }
-    }
-
-    private static byte[] getBytes(ByteBuffer b) {
-        int n = b.getInt();
-        if (n < 0) {
-            return null;
-        }
-        byte[] bytes = new byte[n];
-        b.get(bytes);
-        return bytes;
+                eventTime, features, LengthPrefixed.get(b), LengthPrefixed.get(b));
     }
 }

@@ -29,6 +29,12 @@ public record IncidentResolved(String incidentId, String entity, long openedAt, 
         return incidentId + ID_SUFFIX;
     }
 
+    /** An anomaly incident, as its {@link Alert}. */
+    @JsonProperty("kind")
+    public String kind() {
+        return Alert.KIND;
+    }
+
     /** Tells it apart from an opening {@link Alert} on the same topic. */
     @JsonProperty("status")
     public String status() {

@@ -1,6 +1,6 @@
 package dev.vigil.score;
 
-import dev.vigil.ingest.ParsedRecord;
+import dev.vigil.ingest.Scorable;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -12,7 +12,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -29,7 +28,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * changelog sees at most {@code capacity + 1} writes per commit, however high the throughput.
  * Outputs keep input order.
  */
-public final class ScoringProcessor implements Processor<byte[], ParsedRecord, byte[], ScoringOutput> {
+public final class ScoringProcessor implements Processor<byte[], Scorable, byte[], ScoringOutput> {
 
     /** Told about every scored batch and every outcome, e.g. to update metrics. */
     public interface Listener {
@@ -135,14 +134,15 @@ public final class ScoringProcessor implements Processor<byte[], ParsedRecord, b
     }
 
     @Override
-    public void process(Record<byte[], ParsedRecord> record) {
+    public void process(Record<byte[], Scorable> record) {
         if (flushBeforeNext) {
             flush();
         }
-        RecordMetadata meta = context.recordMetadata().orElseThrow();
-        ParsedRecord parsed = record.value();
+        // The source travels with the record: behind a repartition, the record metadata is the repartition topic's.
+        Scorable parsed = record.value();
         long sequence = nextSequence++;
-        BufferedRecord buffered = new BufferedRecord(sequence, new SourceId(meta.topic(), meta.partition(), meta.offset()),
+        BufferedRecord buffered = new BufferedRecord(sequence,
+                new SourceId(parsed.sourceTopic(), parsed.sourcePartition(), parsed.sourceOffset()),
                 record.timestamp(), parsed.entity(), parsed.eventTime(), parsed.features(), record.key(), parsed.value());
         int slot = (int) (sequence % capacity);
         store.put(slot, buffered.toBytes());

@@ -67,4 +67,9 @@ public final class MetricsListener implements VigilTopology.Listener {
     public void folded(Alert alert) {
         metrics.alert(alert.severity());
     }
+
+    @Override
+    public void entitiesHeld(String task, long entities) {
+        metrics.setContextEntities(task, entities);
+    }
 }

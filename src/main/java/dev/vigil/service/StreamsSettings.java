@@ -18,9 +18,6 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class StreamsSettings {
 
-    /** Default application id, hence consumer group and internal-topic prefix. */
-    public static final String DEFAULT_APPLICATION_ID = "vigil";
-
     /**
      * Commit interval under {@code at_least_once} (Kafka's default there is 30 s): a crash repeats what was
      * processed since the last commit, so at most about this long of traffic. Under {@code exactly_once_v2}
@@ -43,7 +40,7 @@ public final class StreamsSettings {
     public static Properties of(VigilConfig config) {
         VigilSettings.Runtime runtime = VigilSettings.runtime(config);
         Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, VigilConfig.DEFAULT_APPLICATION_ID);
         p.put(StreamsConfig.STATE_DIR_CONFIG, runtime.stateDir());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());

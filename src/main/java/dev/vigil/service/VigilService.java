@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -113,6 +115,26 @@ public final class VigilService implements AutoCloseable {
         return topics;
     }
 
+    /**
+     * The topic that brings each entity's parsed records to one task: as many partitions as the
+     * largest input topic (the input's parallelism carries over to context and scoring), once that
+     * exists. Kafka Streams leaves a topic it did not declare alone, so the broker bounds it: dated
+     * when written (LogAppendTime), so a replay of old records is not deleted before it is read, and
+     * kept a week, long enough for any outage Vigil is expected to catch up on.
+     */
+    private static TopicSpec contextRepartitionTopic(VigilSettings settings, VigilSettings.Runtime runtime, Admin admin) {
+        VigilSettings.Topics names = settings.topics();
+        Predicate<String> input = names.inputPattern() != null
+                ? Pattern.compile(names.inputPattern()).asMatchPredicate()
+                : names.input()::contains;
+        int partitions = Topics.mostPartitions(admin, input.and(t -> !t.equals(names.contextRepartition())));
+        return new TopicSpec(names.contextRepartition(), partitions > 0 ? partitions : runtime.topicsPartitions(),
+                runtime.topicsReplication(), Map.of(
+                        "message.timestamp.type", "LogAppendTime",
+                        "retention.ms", Long.toString(7 * 24 * 3_600_000L),
+                        "max.message.bytes", Integer.toString(settings.ingest().maxSendBytes())));
+    }
+
     /** The models topic of this configuration's cluster. */
     public static ModelRegistry modelRegistry(VigilConfig config) {
         java.util.Set<String> names = new java.util.HashSet<>(ConsumerConfig.configNames());
@@ -128,7 +150,10 @@ public final class VigilService implements AutoCloseable {
             String bootstrap = StreamsSettings.of(config).getProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
             LOG.info("Setting up topics on {} (Kafka has {} s to answer)", bootstrap, Topics.TIMEOUT_SECONDS);
             try (Admin admin = Admin.create(StreamsSettings.clientProperties(config, AdminClientConfig.configNames()))) {
-                List<String> created = Topics.ensure(admin, topics(settings, runtime));
+                List<String> created = new ArrayList<>(Topics.ensure(admin, topics(settings, runtime)));
+                if (VigilTopology.repartitionsByEntity(settings, spec)) {
+                    created.addAll(Topics.ensure(admin, List.of(contextRepartitionTopic(settings, runtime, admin))));
+                }
                 if (!created.isEmpty()) {
                     LOG.info("Created topics {}", created);
                 }

@@ -1,10 +1,14 @@
 package dev.vigil.topology;
 
 import dev.vigil.config.VigilSettings;
+import dev.vigil.context.ContextFeatures;
+import dev.vigil.context.ContextProcessor;
+import dev.vigil.context.Silence;
 import dev.vigil.ingest.ErrorClass;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.IngestOutput;
 import dev.vigil.ingest.IngestProcessor;
+import dev.vigil.ingest.ParsedRecord;
 import dev.vigil.ingest.RecordParser;
 import dev.vigil.score.Alert;
 import dev.vigil.score.IncidentProcessor;
@@ -18,7 +22,12 @@ import dev.vigil.score.VaeBatchScorer;
 import dev.vigil.train.Retrainer;
 import dev.vigil.train.WindowListener;
 import dev.vigil.train.WindowProcessor;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.LongSerializer;
 import java.util.regex.Pattern;
@@ -38,6 +47,15 @@ import org.apache.kafka.streams.state.Stores;
  *                        └─▶ dead-letter topic
  * training topic ─▶ vigil-window (window store) ─▶ models topic
  * models topic ─▶ global store ─▶ vigil-model-loader ─▶ ModelHolder (every instance)
+ * </pre>
+ *
+ * With a spec that has a context block, {@code vigil-context} (entity store) stands between ingest
+ * and scoring and writes silence records to the alerts topic; when the spec names an entity field
+ * and the input is not keyed by it ({@link #repartitionsByEntity}), parsed records reach it through
+ * the repartition topic {@code <application.id>-vigil-context-repartition}:
+ * <pre>
+ * input ─▶ vigil-ingest ─▶ repartition topic ─▶ vigil-context (entity store) ─┬─▶ vigil-score ─▶ ...
+ *                                                                             └─▶ alerts topic (silence)
  * </pre>
  *
  * Every processor, store and sink has a fixed name ({@link Names}): renaming one renames its
@@ -66,6 +84,11 @@ public final class VigilTopology {
         public static final String MODELS_SOURCE = "vigil-models-source";
         public static final String MODEL_LOADER = "vigil-model-loader";
         public static final String MODELS_STORE = "vigil-models-store";
+        public static final String CONTEXT_REPARTITION_SINK = "vigil-context-repartition-sink";
+        public static final String CONTEXT_REPARTITION_SOURCE = "vigil-context-repartition-source";
+        public static final String CONTEXT = "vigil-context";
+        public static final String CONTEXT_STORE = "vigil-context-store";
+        public static final String SILENCE_SINK = "vigil-silence-sink";
 
         private Names() {
         }
@@ -73,8 +96,12 @@ public final class VigilTopology {
 
     /** Everything the topology reports as it runs; metrics implement it. */
     public interface Listener extends IngestProcessor.Listener, ScoringProcessor.Listener, IncidentProcessor.Listener,
-            WindowListener {
+            WindowListener, ContextProcessor.Listener {
         Listener NONE = new Listener() {
+            @Override
+            public void entitiesHeld(String task, long entities) {
+            }
+
             @Override
             public void windowSize(long records) {
             }
@@ -131,10 +158,13 @@ public final class VigilTopology {
             topology.addSource(Names.SOURCE, bytes, bytes, topics.input().toArray(String[]::new));
         }
 
+        boolean repartition = repartitionsByEntity(settings, spec);
+        String ingestChild = !spec.hasContext() ? Names.SCORE : repartition ? Names.CONTEXT_REPARTITION_SINK : Names.CONTEXT;
         topology.addProcessor(Names.INGEST,
-                () -> new IngestProcessor(parser, Names.SCORE, Names.DEAD_LETTER_SINK, listener, maxSendBytes), Names.SOURCE);
+                () -> new IngestProcessor(parser, ingestChild, Names.DEAD_LETTER_SINK, listener, maxSendBytes), Names.SOURCE);
         ByteArraySerializer out = new ByteArraySerializer();
         topology.addSink(Names.DEAD_LETTER_SINK, topics.deadLetters(), out, IngestOutput.DEAD_LETTER_SERIALIZER, Names.INGEST);
+        String scoreParent = spec.hasContext() ? addContext(topology, settings, spec, repartition, listener) : Names.INGEST;
 
         boolean training = settings.training().enabled();
         ScoringProcessor.Children children = new ScoringProcessor.Children(
@@ -145,7 +175,7 @@ public final class VigilTopology {
         topology.addProcessor(Names.SCORE,
                 () -> new ScoringProcessor(Names.SCORE_BUFFER_STORE, scoring.batchMaxRecords(), scoring.batchMaxWait(), models,
                         alerts.topFeatures(), children, sampleRate, listener),
-                Names.INGEST);
+                scoreParent);
         // In memory with a changelog: the buffer is small, and a restore replays it from Kafka.
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(Names.SCORE_BUFFER_STORE), Serdes.Integer(), Serdes.ByteArray())
@@ -168,6 +198,52 @@ public final class VigilTopology {
         }
         addModelLoader(topology, settings, spec, models);
         return topology;
+    }
+
+    /**
+     * Whether the parsed records go through the context's repartition topic: the spec has context and
+     * names an entity field, and {@code vigil.context.input.keyed.by.entity} does not say the input
+     * already keeps each entity on one partition. (Without an entity field the entity is the Kafka key,
+     * which the input partitions by.)
+     */
+    public static boolean repartitionsByEntity(VigilSettings settings, FeatureSpec spec) {
+        return spec.hasContext() && spec.entityKey() != null && !settings.context().inputKeyedByEntity();
+    }
+
+    /**
+     * [repartition topic ─▶] vigil-context (entity store) ─▶ silence records to the alerts topic;
+     * returns the node the scorer reads from.
+     */
+    private static String addContext(Topology topology, VigilSettings settings, FeatureSpec spec, boolean repartition,
+                                     Listener listener) {
+        String parent = Names.INGEST;
+        if (repartition) {
+            String topic = settings.topics().contextRepartition();
+            String inputPattern = settings.topics().inputPattern();
+            if (inputPattern != null && Pattern.matches(inputPattern, topic)) {
+                throw new IllegalArgumentException("vigil.input.pattern " + inputPattern + " matches the context's repartition "
+                        + "topic " + topic + ": narrow it, or set vigil.context.input.keyed.by.entity=true if the input is keyed by entity");
+            }
+            // Partitioned by entity as the default partitioner would partition a key of the entity's bytes.
+            StreamPartitioner<byte[], ParsedRecord> byEntity = (t, key, record, partitions) -> Optional.of(Set.of(
+                    Utils.toPositive(Utils.murmur2(record.entity().getBytes(StandardCharsets.UTF_8))) % partitions));
+            topology.addSink(Names.CONTEXT_REPARTITION_SINK, topic, new ByteArraySerializer(), ParsedRecord.SERIALIZER,
+                    byEntity, Names.INGEST);
+            topology.addSource(Names.CONTEXT_REPARTITION_SOURCE, new ByteArrayDeserializer(), ParsedRecord.DESERIALIZER, topic);
+            parent = Names.CONTEXT_REPARTITION_SOURCE;
+        }
+        VigilSettings.Context context = settings.context();
+        topology.addProcessor(Names.CONTEXT, () -> new ContextProcessor(Names.CONTEXT_STORE, new ContextFeatures(spec),
+                context.entityTtl(), context.silenceGapFactor(), Names.SCORE, Names.SILENCE_SINK, listener), parent);
+        // Persistent: one entry per entity, and a restart on the same state dir need not read the whole changelog.
+        // The cache folds an entity's updates within a commit interval into one changelog write.
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(Names.CONTEXT_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(Map.of()), Names.CONTEXT);
+        topology.addSink(Names.SILENCE_SINK, settings.topics().alerts(), new ByteArraySerializer(), Silence.SERIALIZER,
+                Names.CONTEXT);
+        return Names.CONTEXT;
     }
 
     /** Training sample topic ─▶ rolling window ─▶ models topic: one task, on whichever instance owns partition 0. */

@@ -7,6 +7,7 @@ import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.TrafficGenerator;
 import dev.vigil.demo.Truth;
 import dev.vigil.ingest.ErrorClass;
+import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.it.Pipeline.Output;
 import dev.vigil.score.SourceId;
 import dev.vigil.service.VigilService;
@@ -18,7 +19,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * dead-letter topic, checked offset by offset (a lost record and a duplicated one cannot cancel
  * out as they would in a count). The input mixes generated traffic (normal, anomalous, malformed)
  * on three partitions with hand-made bad values; it runs once before any model exists (cold
- * start: well-formed records come out {@code unscored}) and once with a model.
+ * start: well-formed records come out {@code unscored}), once with a model, and once with a
+ * context spec (through the repartition by entity) and a model trained on context.
  */
 @ExtendWith(KafkaBroker.class)
 class ConservationIT {
@@ -68,15 +72,49 @@ class ConservationIT {
         assertDeadLetterReasons(truth, outputs);
     }
 
-    /** Runs Vigil on fresh topics, produces the mixed input, and reads outputs until every offset has one (and a bit longer). */
+    /**
+     * With context, the parsed records of each host go through the repartition topic to the task that
+     * holds its context, and their outcomes still carry the input's offsets: none lost, none doubled.
+     */
+    @Test
+    void shouldGiveEveryInputOffsetExactlyOneOutcomeWithContext(@TempDir Path state) throws Exception {
+        Map<SourceId, String> truth = new HashMap<>();
+        Map<String, String> config = new HashMap<>();
+        Map<SourceId, List<Output>> outputs = run(state, Pipeline.CONTEXT_SPEC, true, truth, config);
+
+        assertThat(Pipeline.notExactlyOnce(truth.keySet(), outputs)).as("input offsets without exactly one outcome").isEmpty();
+        assertThat(outputs.keySet()).as("outcomes for offsets that were never produced").isEqualTo(truth.keySet());
+        truth.forEach((id, label) -> assertThat(outputs.get(id).get(0).outcome()).as(id + " (" + label + ")")
+                .isIn(isBad(label) ? List.of("dead_letter") : List.of("normal", "anomaly")));
+        assertDeadLetterReasons(truth, outputs);
+        String repartition = config.get("kafka.application.id") + "-vigil-context-repartition";
+        try (Admin admin = KafkaBroker.admin()) {
+            assertThat(admin.describeTopics(List.of(repartition)).allTopicNames().get().get(repartition).partitions())
+                    .as("as many partitions as the input").hasSize(3);
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, repartition);
+            assertThat(admin.describeConfigs(List.of(topic)).all().get().get(topic).get("message.timestamp.type").value())
+                    .as("dated when written: the generator's records are from 2025, older than the topic's retention")
+                    .isEqualTo("LogAppendTime");
+        }
+    }
+
     private static Map<SourceId, List<Output>> run(Path state, boolean withModel, Map<SourceId, String> truth) {
+        return run(state, Pipeline.SPEC, withModel, truth, new HashMap<>());
+    }
+
+    /**
+     * Runs Vigil on fresh topics, produces the mixed input, and reads outputs until every offset has one (and a bit
+     * longer); {@code config} receives the configuration it ran with.
+     */
+    private static Map<SourceId, List<Output>> run(Path state, FeatureSpec spec, boolean withModel, Map<SourceId, String> truth,
+                                                   Map<String, String> config) {
         Pipeline.Topics topics = Pipeline.Topics.create(3);
-        Map<String, String> config = Pipeline.config(topics, state, "at_least_once");
+        config.putAll(Pipeline.config(topics, state, "at_least_once"));
         config.put(VigilConfig.MAX_RECORD_BYTES, String.valueOf(MAX_RECORD_BYTES));
         if (withModel) {
-            config.put(VigilConfig.MODEL_FILE, Pipeline.modelFile(7));
+            config.put(VigilConfig.MODEL_FILE, Pipeline.modelFile(spec, 7));
         }
-        try (VigilService vigil = new VigilService(VigilConfig.of(config), Pipeline.SPEC);
+        try (VigilService vigil = new VigilService(VigilConfig.of(config), spec);
              Pipeline.Outputs read = new Pipeline.Outputs(topics, false)) {
             vigil.start();
             if (withModel) {

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.calibration.CalibrationSettings;
 import dev.vigil.config.VigilConfig;
+import dev.vigil.context.ContextTracker;
 import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.TrafficGenerator;
+import dev.vigil.ingest.ContextSettings;
 import dev.vigil.ingest.DeadLetters;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.kafka.TopicSpec;
@@ -55,10 +57,12 @@ import org.slf4j.LoggerFactory;
 public final class Pipeline {
 
     static final FeatureSpec SPEC = TrafficGenerator.spec();
+    /** {@link #SPEC} with a context block: each host's records get context features, and silence is watched. */
+    static final FeatureSpec CONTEXT_SPEC = SPEC.withContext(ContextSettings.defaults());
     /** Normal records a test model is trained (and calibrated) on, as many as the demo's warm-up. */
     static final int TRAINING_RECORDS = 12_000;
 
-    private static final Map<Long, ModelBundle> MODELS = new ConcurrentHashMap<>();
+    private static final Map<String, ModelBundle> MODELS = new ConcurrentHashMap<>();
 
     private Pipeline() {
     }
@@ -138,11 +142,16 @@ public final class Pipeline {
      */
     /** {@link #model(long)} saved to a file, for {@code vigil.model.file}: the service publishes it as v1. */
     static String modelFile(long seed) {
-        return MODEL_FILES.computeIfAbsent(seed, s -> {
+        return modelFile(SPEC, seed);
+    }
+
+    /** {@link #model(FeatureSpec, long)} saved to a file, for {@code vigil.model.file}. */
+    static String modelFile(FeatureSpec spec, long seed) {
+        return MODEL_FILES.computeIfAbsent(spec.fingerprint() + "/" + seed, key -> {
             try {
-                java.nio.file.Path file = java.nio.file.Files.createTempFile("vigil-it-model-" + s, ".vigil");
+                java.nio.file.Path file = java.nio.file.Files.createTempFile("vigil-it-model-" + seed, ".vigil");
                 file.toFile().deleteOnExit();
-                model(s).save(file);
+                model(spec, seed).save(file);
                 return file.toString();
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -150,14 +159,29 @@ public final class Pipeline {
         });
     }
 
-    private static final Map<Long, String> MODEL_FILES = new ConcurrentHashMap<>();
+    private static final Map<String, String> MODEL_FILES = new ConcurrentHashMap<>();
 
     static ModelBundle model(long seed) {
-        return MODELS.computeIfAbsent(seed, s -> {
+        return model(SPEC, seed);
+    }
+
+    /**
+     * A model for {@code spec}; with context, trained on the rows the stream gives the scorer: each host's
+     * records enriched in generation order, as {@code vigil train} enriches a file.
+     */
+    static ModelBundle model(FeatureSpec spec, long seed) {
+        return MODELS.computeIfAbsent(spec.fingerprint() + "/" + seed, key -> {
             TrafficGenerator normal = new TrafficGenerator(TrafficGenerator.Options.defaults()
-                    .withSeed(s).withAnomalyRate(0).withMalformedRate(0));
-            double[][] rows = TrafficGenerator.features(SPEC, normal.next(TRAINING_RECORDS));
-            return ModelTrainer.train(SPEC, rows, VaeConfig.defaults(SPEC).withSeed(s), CalibrationSettings.defaults(),
+                    .withSeed(seed).withAnomalyRate(0).withMalformedRate(0));
+            List<GeneratedRecord> records = normal.next(TRAINING_RECORDS);
+            double[][] rows = TrafficGenerator.features(SPEC, records);
+            if (spec.hasContext()) {
+                ContextTracker context = new ContextTracker(spec);
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = context.next(records.get(i).host(), rows[i], records.get(i).timestamp());
+                }
+            }
+            return ModelTrainer.train(spec, rows, VaeConfig.defaults(spec).withSeed(seed), CalibrationSettings.defaults(),
                     (epoch, train, validation, seconds) -> { }).bundle().withVersion(1);
         });
     }

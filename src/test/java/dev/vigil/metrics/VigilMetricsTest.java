@@ -55,6 +55,17 @@ class VigilMetricsTest {
     }
 
     @Test
+    void shouldCountTheContextEntitiesOfEveryTaskOnceAndForgetAClosedTask() {
+        metrics.setContextEntities("1_0", 120);
+        metrics.setContextEntities("1_1", 30);
+        metrics.setContextEntities("1_0", 100);
+        assertThat(scrape(metrics)).contains("vigil_context_entities 130.0");
+
+        metrics.setContextEntities("1_1", 0); // the task moved to another instance
+        assertThat(scrape(metrics)).contains("vigil_context_entities 100.0");
+    }
+
+    @Test
     void shouldReportColdStartAsVersionZeroWithoutAge() {
         String text = scrape(metrics);
 

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.context.Silence;
+import dev.vigil.context.SilenceAlert;
+import dev.vigil.context.SilenceResolved;
 import dev.vigil.ingest.DeadLetters;
 import dev.vigil.ingest.ErrorClass;
 import java.io.IOException;
@@ -54,16 +57,48 @@ class SchemasTest {
         assertThat(names(schema.at("/properties/source/properties"))).containsExactlyInAnyOrderElementsOf(names(written.get("source")));
         assertThat(schema.at("/properties/severity/enum").toString()).contains("\"" + alert.severity().label() + "\"");
         assertThat(written.get("status").asText()).isEqualTo(schema.at("/properties/status/const").asText());
+        assertThat(written.get("kind").asText()).isEqualTo(schema.at("/properties/kind/const").asText());
     }
 
     @Test
     void shouldDescribeEveryFieldOfTheRecordThatResolvesAnIncident() throws IOException {
         IncidentResolved resolved = new IncidentResolved("in:0:1", "e", 5, 9, 3, 61.5, 10);
-        JsonNode written = JSON.readTree(Json.bytes(resolved));
-        JsonNode schema = schema("incident-resolved.schema.json");
+        assertDescribesEveryField(Json.bytes(resolved), "incident-resolved.schema.json");
+        assertThat(JSON.readTree(Json.bytes(resolved)).get("kind").asText()).isEqualTo("anomaly");
+    }
+
+    @Test
+    void shouldDescribeEveryFieldOfASilenceAlert() throws IOException {
+        SilenceAlert alert = new SilenceAlert(Silence.alertId("e", "in:0:1"), "e", 5, 1_000, 6_000);
+        assertDescribesEveryField(Json.bytes(alert), "silence-alert.schema.json");
+        assertThat(alert.id()).isEqualTo("silent:e:in:0:1");
+    }
+
+    @Test
+    void shouldDescribeEveryFieldOfTheRecordsThatResolveASilence() throws IOException {
+        SilenceResolved returned = new SilenceResolved("silent:e:in:0:1", "e", 5, 9_000L, 8_995, SilenceResolved.Reason.RETURNED);
+        SilenceResolved expired = new SilenceResolved("silent::in:0:1", null, 5, null, 7_000, SilenceResolved.Reason.EXPIRED);
+        assertDescribesEveryField(Json.bytes(returned), "silence-resolved.schema.json");
+        JsonNode schema = schema("silence-resolved.schema.json");
+        JsonNode written = JSON.readTree(Json.bytes(expired));
+        schema.get("required").forEach(r -> assertThat(written.has(r.asText())).as(r.asText()).isTrue());
+        List<String> reasons = new ArrayList<>();
+        schema.at("/properties/reason/enum").forEach(n -> reasons.add(n.asText()));
+        assertThat(reasons).containsExactlyInAnyOrderElementsOf(
+                Arrays.stream(SilenceResolved.Reason.values()).map(SilenceResolved.Reason::label).toList());
+        assertThat(written.get("reason").asText()).isEqualTo("expired");
+        assertThat(written.get("id").asText()).isEqualTo("silent::in:0:1:resolved");
+    }
+
+    /** The schema names exactly the fields written, every required one is written, and the constants match. */
+    private static void assertDescribesEveryField(byte[] json, String schemaName) throws IOException {
+        JsonNode written = JSON.readTree(json);
+        JsonNode schema = schema(schemaName);
         assertThat(names(schema.get("properties"))).containsExactlyInAnyOrderElementsOf(names(written));
         schema.get("required").forEach(r -> assertThat(written.has(r.asText())).as(r.asText()).isTrue());
-        assertThat(written.get("status").asText()).isEqualTo(schema.at("/properties/status/const").asText());
+        for (String constant : List.of("status", "kind")) {
+            assertThat(written.get(constant).asText()).isEqualTo(schema.at("/properties/" + constant + "/const").asText());
+        }
     }
 
     @Test

@@ -6,9 +6,10 @@ import dev.vigil.score.ScoredBatch;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A transparent stand-in model for topology tests: the score is the first feature. */
+/** A transparent stand-in model for topology tests: the score is the first feature. Remembers every row it scored. */
 final class ThresholdScorer implements BatchScorer {
     final List<Integer> batchSizes = new ArrayList<>();
+    final List<double[]> rows = new ArrayList<>();
     private final long version;
     private final double threshold;
     volatile boolean closed;
@@ -36,6 +37,7 @@ final class ThresholdScorer implements BatchScorer {
     @Override
     public ScoredBatch score(double[][] rows) {
         batchSizes.add(rows.length);
+        this.rows.addAll(List.of(rows));
         return new ScoredBatch() {
             @Override
             public double score(int i) {

@@ -43,7 +43,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p><b>Sweep.</b> Every {@link #SWEEP_INTERVAL} of stream time (so never while the input stands
  * still) the store is scanned once: an entity not seen for {@code entityTtl} of event time is
  * dropped (a silent one gets its {@link SilenceResolved}, reason {@code expired}); an entity with a
- * rhythm ({@link #RHYTHM_MIN_GAPS} gaps, log deviation at most {@link #RHYTHM_MAX_LOG_DEVIATION})
+ * rhythm ({@link EntityState#hasRhythm()})
  * whose partition's event time has moved more than {@code silenceGapFactor} usual gaps past its last
  * record gets one {@link SilenceAlert}. Time is the event time of the entity's input partition
  * ({@link SourceClocks}), so a backlog after an outage or a restart, whose records carry their own
@@ -59,9 +59,6 @@ public final class ContextProcessor implements Processor<byte[], ParsedRecord, b
     }
 
     static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
-    /** Gaps an entity must have shown, and how steady they must be, before its silence can page. */
-    static final long RHYTHM_MIN_GAPS = 16;
-    static final double RHYTHM_MAX_LOG_DEVIATION = 0.6;
 
     private final String storeName;
     private final ContextFeatures features;
@@ -139,7 +136,7 @@ public final class ContextProcessor implements Processor<byte[], ParsedRecord, b
                     continue;
                 }
                 held++;
-                if (!state.silent() && state.hasRhythm(RHYTHM_MIN_GAPS, RHYTHM_MAX_LOG_DEVIATION)) {
+                if (!state.silent() && state.hasRhythm()) {
                     long now = clocks.at(state.lastSource());
                     if (now != Long.MIN_VALUE && now - state.lastEventTime() > silenceGapFactor * state.usualGapMillis()) {
                         state.markSilent(now);

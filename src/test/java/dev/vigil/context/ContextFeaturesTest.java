@@ -117,7 +117,7 @@ class ContextFeaturesTest {
         context.apply(state, new double[] {50, 0}, 5_000);
         assertThat(state.lastEventTime()).as("a late record does not move the clock back").isEqualTo(19_000);
         assertThat(state.usualGapMillis()).as("nor count as a gap").isCloseTo(1_000, within(1e-6));
-        assertThat(state.hasRhythm(16, 0.3)).isTrue();
+        assertThat(state.hasRhythm()).isTrue();
     }
 
     @Test
@@ -131,7 +131,7 @@ class ContextFeaturesTest {
             for (int i = 0; i < 200; i++) {
                 t += 1_000L * (1 + (long) Math.floor(Math.log(random.nextDouble()) / Math.log(7.0 / 8)));
                 context.apply(state, new double[] {50 + random.nextGaussian(), 0}, t);
-                if (i >= 16 && state.hasRhythm(16, 0.3)) {
+                if (i >= 16 && state.hasRhythm()) {
                     regularAfter++;
                 }
             }
@@ -146,13 +146,12 @@ class ContextFeaturesTest {
         for (int i = 0; i < 30; i++) {
             context.apply(state, new double[] {random.nextGaussian(), random.nextInt(3)}, 10L * i);
         }
-        state.applied(0, 41);
-        state.applied(3, 7);
-        state.lastSourceId = "in:0:41";
+        state.applied(EntityState.sourceKey("in", 3), "in", 3, 7);
+        state.applied(EntityState.sourceKey("in", 0), "in", 0, 41);
         EntityState copy = EntityState.fromBytes(state.toBytes());
         assertThat(copy.toBytes()).isEqualTo(state.toBytes()).hasSize(state.sizeBytes());
-        assertThat(copy.appliedOffset(3)).isEqualTo(7);
-        assertThat(copy.appliedOffset(1)).isEqualTo(-1);
+        assertThat(copy.appliedOffset(EntityState.sourceKey("in", 3))).isEqualTo(7);
+        assertThat(copy.appliedOffset(EntityState.sourceKey("in", 1))).isEqualTo(-1);
         assertThat(copy.lastSourceId()).isEqualTo("in:0:41");
         double[] next = {0.5, 2};
         assertThat(context.derive(copy, next)).containsExactly(context.derive(state, next));

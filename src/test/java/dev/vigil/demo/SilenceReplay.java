@@ -21,8 +21,8 @@ import java.util.function.ToLongFunction;
  */
 final class SilenceReplay {
 
-    static final long MIN_GAPS = 16;
-    static final double MAX_LOG_DEVIATION = 0.6;
+    static final long MIN_GAPS = EntityState.RHYTHM_MIN_GAPS;
+    static final double MAX_LOG_DEVIATION = EntityState.RHYTHM_MAX_LOG_DEVIATION;
     static final double SILENT_AFTER_GAPS = 5;
 
     /** A host that fell silent after record {@code lastIndex} and reported again at {@code backIndex}. */

@@ -43,7 +43,9 @@ class SchemasTest {
     @Test
     void shouldDescribeEveryFieldOfAnAlert() throws IOException {
         Alert alert = new Alert("in:0:1", "in:0:1", "e", 5, 6, 50, 40, 1e-5, dev.vigil.calibration.Severity.MEDIUM, 2, 3,
-                List.of(new Contribution("cpu", 9.0, 1.0, 0.7, 1e-6)), new SourceId("in", 0, 1), "{\"cpu\":9}");
+                List.of(new Contribution("cpu", 9.0, 1.0, 0.7, 1e-6),
+                        new Contribution("record~unchanged", 2.3, 0.0, 0.2, 1e-4, "same values for 10 records in a row")),
+                new SourceId("in", 0, 1), "{\"cpu\":9}");
         JsonNode written = JSON.readTree(Json.bytes(alert));
         JsonNode cut = JSON.readTree(Json.bytes(alert.withRecordTruncated(4)));
         JsonNode schema = schema("alert.schema.json");
@@ -53,7 +55,8 @@ class SchemasTest {
         assertThat(names(schema.at("/properties/record_truncated/properties")))
                 .containsExactlyInAnyOrderElementsOf(names(cut.get("record_truncated")));
         assertThat(names(schema.at("/properties/top_features/items/properties")))
-                .containsExactlyInAnyOrderElementsOf(names(written.get("top_features").get(0)));
+                .containsExactlyInAnyOrderElementsOf(names(written.get("top_features").get(1)));
+        assertThat(written.get("top_features").get(0).has("words")).as("words only for a context feature").isFalse();
         assertThat(names(schema.at("/properties/source/properties"))).containsExactlyInAnyOrderElementsOf(names(written.get("source")));
         assertThat(schema.at("/properties/severity/enum").toString()).contains("\"" + alert.severity().label() + "\"");
         assertThat(written.get("status").asText()).isEqualTo(schema.at("/properties/status/const").asText());

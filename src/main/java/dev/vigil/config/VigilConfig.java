@@ -72,6 +72,7 @@ public final class VigilConfig extends AbstractConfig {
     public static final String CONTEXT_INPUT_KEYED_BY_ENTITY = "vigil.context.input.keyed.by.entity";
     public static final String CONTEXT_ENTITY_TTL_MS = "vigil.context.entity.ttl.ms";
     public static final String CONTEXT_SILENCE_GAP_FACTOR = "vigil.context.silence.gap.factor";
+    public static final String CONTEXT_SWEEP_INTERVAL_MS = "vigil.context.sweep.interval.ms";
 
     // Scoring
     public static final String BATCH_MAX_RECORDS = "vigil.score.batch.max.records";
@@ -197,6 +198,9 @@ public final class VigilConfig extends AbstractConfig {
             .define(CONTEXT_SILENCE_GAP_FACTOR, Type.DOUBLE, 5.0, Range.between(2.0, 10_000.0), Importance.MEDIUM,
                     "An entity that reported at a steady rhythm and then sends nothing for longer than this many of its usual "
                     + "gaps (in the event time of its partition) gets one alert of kind silent, resolved when it reports again.")
+            .define(CONTEXT_SWEEP_INTERVAL_MS, Type.LONG, 5_000L, Range.between(10L, 3_600_000L), Importance.LOW,
+                    "How often, in the event time of the input, the context looks for silent entities and expired ones: a silence "
+                    + "is alerted up to this long after it began. Each look reads every entity the task holds.")
             .define(BATCH_MAX_RECORDS, Type.INT, 256, Range.between(1, 65536), Importance.MEDIUM,
                     "Score a micro-batch when it holds this many records.")
             .define(BATCH_MAX_WAIT_MS, Type.LONG, 5L, Range.between(1, 60_000), Importance.MEDIUM,

@@ -85,7 +85,7 @@ public record VigilSettings(Topics topics, Ingest ingest, Context context, Scori
      * @param entityTtl          an entity not seen for this long (event time) is forgotten
      * @param silenceGapFactor   an entity with a rhythm is silent after this many usual gaps without a record
      */
-    public record Context(boolean inputKeyedByEntity, Duration entityTtl, double silenceGapFactor) {
+    public record Context(boolean inputKeyedByEntity, Duration entityTtl, double silenceGapFactor, Duration sweepInterval) {
     }
 
     /**
@@ -144,7 +144,8 @@ public record VigilSettings(Topics topics, Ingest ingest, Context context, Scori
                 VigilConfig.UNKNOWN_CATEGORY_MISSING.equals(config.getString(VigilConfig.UNKNOWN_CATEGORY))
                         ? UnknownCategory.MISSING : UnknownCategory.DEAD_LETTER);
         Context context = new Context(config.getBoolean(VigilConfig.CONTEXT_INPUT_KEYED_BY_ENTITY),
-                millis(config, VigilConfig.CONTEXT_ENTITY_TTL_MS), config.getDouble(VigilConfig.CONTEXT_SILENCE_GAP_FACTOR));
+                millis(config, VigilConfig.CONTEXT_ENTITY_TTL_MS), config.getDouble(VigilConfig.CONTEXT_SILENCE_GAP_FACTOR),
+                millis(config, VigilConfig.CONTEXT_SWEEP_INTERVAL_MS));
         Scoring scoring = new Scoring(config.getInt(VigilConfig.BATCH_MAX_RECORDS),
                 millis(config, VigilConfig.BATCH_MAX_WAIT_MS), config.getInt(VigilConfig.SCORE_THREADS));
         AlertPolicy policy = typed(() -> new AlertPolicy(config.getDouble(VigilConfig.MIN_SCORE_MARGIN),

@@ -40,7 +40,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p><b>Disorder.</b> Records are taken in arrival order: one older in event time than its entity's
  * last gets its context like any other but does not move the entity's clock back ({@link ContextFeatures}).
  *
- * <p><b>Sweep.</b> Every {@link #SWEEP_INTERVAL} of stream time (so never while the input stands
+ * <p><b>Sweep.</b> Every {@code vigil.context.sweep.interval.ms} of stream time (so never while the input stands
  * still) the store is scanned once: an entity not seen for {@code entityTtl} of event time is
  * dropped (a silent one gets its {@link SilenceResolved}, reason {@code expired}); an entity with a
  * rhythm ({@link EntityState#hasRhythm()})
@@ -58,9 +58,9 @@ public final class ContextProcessor implements Processor<byte[], ParsedRecord, b
         void entitiesHeld(String task, long entities);
     }
 
-    static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
 
     private final String storeName;
+    private final Duration sweepInterval;
     private final ContextFeatures features;
     private final long entityTtlMs;
     private final double silenceGapFactor;
@@ -73,8 +73,9 @@ public final class ContextProcessor implements Processor<byte[], ParsedRecord, b
     private String task;
 
     public ContextProcessor(String storeName, ContextFeatures features, Duration entityTtl, double silenceGapFactor,
-                            String scoreChild, String alertsChild, Listener listener) {
+                            Duration sweepInterval, String scoreChild, String alertsChild, Listener listener) {
         this.storeName = storeName;
+        this.sweepInterval = sweepInterval;
         this.features = features;
         this.entityTtlMs = entityTtl.toMillis();
         this.silenceGapFactor = silenceGapFactor;
@@ -89,7 +90,7 @@ public final class ContextProcessor implements Processor<byte[], ParsedRecord, b
         this.store = context.getStateStore(storeName);
         this.task = context.taskId().toString();
         listener.entitiesHeld(task, store.approximateNumEntries());
-        context.schedule(SWEEP_INTERVAL, PunctuationType.STREAM_TIME, this::sweep);
+        context.schedule(sweepInterval, PunctuationType.STREAM_TIME, this::sweep);
     }
 
     @Override

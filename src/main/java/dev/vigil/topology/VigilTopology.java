@@ -234,7 +234,8 @@ public final class VigilTopology {
         }
         VigilSettings.Context context = settings.context();
         topology.addProcessor(Names.CONTEXT, () -> new ContextProcessor(Names.CONTEXT_STORE, new ContextFeatures(spec),
-                context.entityTtl(), context.silenceGapFactor(), Names.SCORE, Names.SILENCE_SINK, listener), parent);
+                context.entityTtl(), context.silenceGapFactor(), context.sweepInterval(), Names.SCORE, Names.SILENCE_SINK,
+                listener), parent);
         // Persistent: one entry per entity, and a restart on the same state dir need not read the whole changelog.
         // The cache folds an entity's updates within a commit interval into one changelog write.
         topology.addStateStore(Stores.keyValueStoreBuilder(

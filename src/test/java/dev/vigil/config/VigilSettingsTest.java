@@ -35,6 +35,7 @@ class VigilSettingsTest {
             Map.entry(VigilConfig.CONTEXT_INPUT_KEYED_BY_ENTITY, "true"),
             Map.entry(VigilConfig.CONTEXT_ENTITY_TTL_MS, "3600000"),
             Map.entry(VigilConfig.CONTEXT_SILENCE_GAP_FACTOR, "8"),
+            Map.entry(VigilConfig.CONTEXT_SWEEP_INTERVAL_MS, "250"),
             Map.entry(VigilConfig.BATCH_MAX_RECORDS, "17"),
             Map.entry(VigilConfig.BATCH_MAX_WAIT_MS, "23"),
             Map.entry(VigilConfig.SCORE_THREADS, "3"),
@@ -89,7 +90,7 @@ class VigilSettingsTest {
                 new VigilSettings.Topics(List.of("in-a", "in-b"), "in-.*", "s", false, "a", "d", "m", "t",
                         "vigil-vigil-context-repartition"),
                 new VigilSettings.Ingest(2048, 1_048_576, VigilSettings.UnknownCategory.MISSING),
-                new VigilSettings.Context(true, Duration.ofHours(1), 8),
+                new VigilSettings.Context(true, Duration.ofHours(1), 8, Duration.ofMillis(250)),
                 new VigilSettings.Scoring(17, Duration.ofMillis(23), 3),
                 new VigilSettings.Alerts(new AlertPolicy(2.5, 2, CalibrationSettings.DEFAULT_FEATURE_P_VALUE_BOUND), 5,
                         Duration.ofSeconds(7)),
@@ -148,7 +149,7 @@ class VigilSettingsTest {
         assertThat(settings.alerts().policy()).isEqualTo(CalibrationSettings.defaults().alertPolicy());
         assertThat(settings.topics().inputPattern()).isNull();
         assertThat(settings.ingest().unknownCategory()).isEqualTo(VigilSettings.UnknownCategory.DEAD_LETTER);
-        assertThat(settings.context()).isEqualTo(new VigilSettings.Context(false, Duration.ofDays(7), 5));
+        assertThat(settings.context()).isEqualTo(new VigilSettings.Context(false, Duration.ofDays(7), 5, Duration.ofSeconds(5)));
     }
 
     // Values each key's own range lets through that the typed value refuses: one ConfigException naming the key.

@@ -1,6 +1,7 @@
 package dev.vigil.bench;
 
 import dev.vigil.config.VigilSettings;
+import dev.vigil.context.ContextTracker;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.InvalidRecordException;
 import dev.vigil.ingest.ParsedRecord;
@@ -18,7 +19,8 @@ import java.util.Map;
 
 /**
  * Where Vigil's per-record CPU time goes, measured stage by stage outside Kafka on the same
- * generated records: parsing and validating the JSON, encoding the record for the buffer store,
+ * generated records: parsing and validating the JSON, deriving the context features (with a context
+ * spec, the entities' state in memory), encoding the record for the buffer store,
  * scoring (the TensorFlow call plus decisions, per record at the configured batch size) and
  * serializing the score record. What the full topology costs beyond their sum is Kafka Streams
  * itself (consume, store writes and their changelog, produce) and the broker sharing the cores.
@@ -26,10 +28,11 @@ import java.util.Map;
 public final class StageProfile {
 
     /** Microseconds of CPU per record for each stage. */
-    public record Costs(double parseUs, double bufferEncodeUs, double scoreUs, double scoreJsonUs) {
+    public record Costs(double parseUs, double contextUs, double bufferEncodeUs, double scoreUs, double scoreJsonUs) {
         public Map<String, Object> flat() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("stage_parse_us", ThroughputBench.Result.round3(parseUs));
+            m.put("stage_context_us", ThroughputBench.Result.round3(contextUs));
             m.put("stage_buffer_encode_us", ThroughputBench.Result.round3(bufferEncodeUs));
             m.put("stage_score_us", ThroughputBench.Result.round3(scoreUs));
             m.put("stage_score_json_us", ThroughputBench.Result.round3(scoreJsonUs));
@@ -37,7 +40,7 @@ public final class StageProfile {
         }
 
         public double totalUs() {
-            return parseUs + bufferEncodeUs + scoreUs + scoreJsonUs;
+            return parseUs + contextUs + bufferEncodeUs + scoreUs + scoreJsonUs;
         }
     }
 
@@ -64,7 +67,9 @@ public final class StageProfile {
         }
         RecordParser parser = settings.ingest().parser(spec);
         ParsedRecord[] parsed = new ParsedRecord[RECORDS];
+        double[][] modelRows = new double[RECORDS][];
         double parse = Double.MAX_VALUE;
+        double context = spec.hasContext() ? Double.MAX_VALUE : 0;
         double encode = Double.MAX_VALUE;
         double score = Double.MAX_VALUE;
         double json = Double.MAX_VALUE;
@@ -80,6 +85,20 @@ public final class StageProfile {
                     }
                 }
                 long t1 = System.nanoTime();
+                if (spec.hasContext()) {
+                    // The state in memory: the store's own cost is part of the topology's run, not of this stage.
+                    ContextTracker tracker = new ContextTracker(spec);
+                    for (int i = 0; i < RECORDS; i++) {
+                        modelRows[i] = tracker.next(parsed[i].entity(), parsed[i].features(), i);
+                    }
+                    long tc = System.nanoTime();
+                    context = Math.min(context, (tc - t1) / 1e3 / RECORDS);
+                    t1 = tc;
+                } else {
+                    for (int i = 0; i < RECORDS; i++) {
+                        modelRows[i] = parsed[i].features();
+                    }
+                }
                 for (int i = 0; i < RECORDS; i++) {
                     ParsedRecord p = parsed[i];
                     sink += new BufferedRecord(i, new SourceId("bench-input", 0, i), 0L, p.entity(), p.eventTime(),
@@ -91,7 +110,7 @@ public final class StageProfile {
                     int from = b * batchSize;
                     double[][] rows = new double[Math.min(batchSize, RECORDS - from)][];
                     for (int i = 0; i < rows.length; i++) {
-                        rows[i] = parsed[from + i].features();
+                        rows[i] = modelRows[from + i];
                     }
                     batches[b] = scorer.score(rows);
                     for (int i = 0; i < rows.length; i++) {
@@ -115,6 +134,6 @@ public final class StageProfile {
             }
         }
         blackhole = sink;
-        return new Costs(parse, encode, score, json);
+        return new Costs(parse, context, encode, score, json);
     }
 }

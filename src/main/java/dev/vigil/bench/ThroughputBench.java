@@ -4,6 +4,8 @@ import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.ErrorClass;
+import dev.vigil.context.ContextTracker;
+import dev.vigil.ingest.ContextSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.kafka.TopicSpec;
 import dev.vigil.kafka.Topics;
@@ -83,7 +85,7 @@ public final class ThroughputBench {
      * @param settings        extra {@code vigil.*} / {@code kafka.*} settings for every run
      */
     public record Options(int records, int warmupRecords, int trainRecords, double latencyRate, Duration latencyDuration,
-                          String guarantee, long seed, Map<String, String> settings) {
+                          String guarantee, long seed, Map<String, String> settings, boolean context) {
         public Options {
             if (records < 1 || warmupRecords < 0 || trainRecords <= 2 * RcfBatchScorer.SAMPLE_SIZE + 600) {
                 throw new IllegalArgumentException("records must be >= 1, warmupRecords >= 0, trainRecords > "
@@ -114,7 +116,7 @@ public final class ThroughputBench {
     /** Everything {@code vigil bench} reports. */
     public record Result(long records, String guarantee, Run passThrough, Run vigil, Run rcf, double latencyRate,
                          long latencySamples, long latencyMissing, double latencyP50Ms, double latencyP99Ms,
-                         double latencyMaxMs, StageProfile.Costs stages, BufferCost bufferCost) {
+                         double latencyMaxMs, StageProfile.Costs stages, BufferCost bufferCost, boolean context) {
 
         public double ratioVsPassThrough() {
             return vigil.recordsPerSecond() / passThrough.recordsPerSecond();
@@ -140,6 +142,7 @@ public final class ThroughputBench {
             m.put("latency_missing", latencyMissing);
             m.put("records", records);
             m.put("guarantee", guarantee);
+            m.put("context", context);
             m.put("vigil_score_share", round3(vigil.scoreShare()));
             m.put("rcf_score_share", round3(rcf.scoreShare()));
             m.put("buffer_changelog_records_per_input", round3((double) bufferCost.changelogRecords() / records));
@@ -178,7 +181,7 @@ public final class ThroughputBench {
     }
 
     public Result run() throws InterruptedException {
-        FeatureSpec spec = MetricsGenerator.spec();
+        FeatureSpec spec = options.context() ? MetricsGenerator.spec().withContext(ContextSettings.defaults()) : MetricsGenerator.spec();
         VigilSettings base = VigilSettings.from(config(INPUT, "bench-scores", Path.of("unused")));
         ensure(List.of(TopicSpec.of(topic(INPUT), 1), TopicSpec.of(topic(WARMUP_INPUT), 1), TopicSpec.of(topic(LATENCY_INPUT), 1)));
         status.printf("bench: preloading %,d records (seed %d) ...%n", options.records(), options.seed());
@@ -189,6 +192,16 @@ public final class ThroughputBench {
 
         status.printf("bench: training the VAE on %,d generated normal records ...%n", options.trainRecords());
         double[][] training = new MetricsGenerator(options.seed() + 2, 0).rows(options.trainRecords());
+        if (spec.hasContext()) {
+            // The generator's hosts take turns, record i is host i mod HOSTS: the rows the stream's context gives.
+            String[] hosts = new String[training.length];
+            MetricsGenerator order = new MetricsGenerator(options.seed() + 2, 0);
+            for (int i = 0; i < hosts.length; i++) {
+                hosts[i] = order.nextHost();
+                order.nextValue();
+            }
+            training = new ContextTracker(spec).enrich(training, hosts);
+        }
         // Trained as the service trains, but seeded by the bench's --seed; scored as the service scores.
         ModelBundle bundle = ModelTrainer.train(spec, training, base.training().vae(spec).withSeed(options.seed()),
                 base.training().calibration(), (e, t, v, s) -> { }).bundle().withVersion(1);
@@ -204,7 +217,7 @@ public final class ThroughputBench {
         Run vigil = vigil("vigil", INPUT, options.records(), spec, VaeBatchScorer.open(bundle, policy, threads));
         BufferCost bufferCost = bufferCost(applicationId("vigil", runs));
         Run rcf = vigil("rcf", INPUT, options.records(), spec,
-                RcfBatchScorer.train(spec, training, base.training().calibration().targetFpr(), options.seed()));
+                RcfBatchScorer.train(spec.modelInput(), training, base.training().calibration().targetFpr(), options.seed()));
         Run rcfNamed = new Run("rcf", rcf.records(), rcf.seconds(), rcf.recordsPerSecond(), rcf.scoreShare());
 
         double rate = options.latencyRate() > 0 ? options.latencyRate() : vigil.recordsPerSecond() / 2;
@@ -214,7 +227,7 @@ public final class ThroughputBench {
         StageProfile.Costs stages = StageProfile.measure(spec, bundle, base, options.seed());
         return new Result(options.records(), options.guarantee(), pass, vigil, rcfNamed, rate, latency.samples.size(),
                 latency.missing, latency.samples.percentileMs(0.5), latency.samples.percentileMs(0.99),
-                latency.samples.percentileMs(1.0), stages, bufferCost);
+                latency.samples.percentileMs(1.0), stages, bufferCost, spec.hasContext());
     }
 
     /** Reads the score buffer's changelog of the Kafka Streams application {@code applicationId} from start to end. */
@@ -598,6 +611,8 @@ public final class ThroughputBench {
         overrides.put(VigilConfig.TRAIN_ENABLED, "false");
         overrides.put(VigilConfig.MODELS_TOPIC, scores + "-models");
         overrides.put(VigilConfig.STATE_DIR, state.toString());
+        // One input partition: every host's records are in one task already, no repartition topic needed.
+        overrides.putIfAbsent(VigilConfig.CONTEXT_INPUT_KEYED_BY_ENTITY, "true");
         return VigilConfig.load(null, environment, overrides);
     }
 

@@ -67,6 +67,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides one configuration key for every run (repeatable).")
     Map<String, String> sets = new HashMap<>();
 
+    @Option(names = "--context", description = "Run Vigil and RCF with a context block in the feature spec (per-host state in the topology).")
+    boolean context;
+
     @Override
     public Integer call() throws Exception {
         if (records < 1 || trainRecords < 2000 || latencySeconds < 2 || latencyRate < 0) {
@@ -79,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
         checkFormat(spec, format);
         int warmup = warmupRecords >= 0 ? warmupRecords : Math.min(100_000, records / 5);
         ThroughputBench.Options options = new ThroughputBench.Options(records, warmup, trainRecords, latencyRate,
-                Duration.ofSeconds(latencySeconds), guarantee, seed, sets);
+                Duration.ofSeconds(latencySeconds), guarantee, seed, sets, context);
         ThroughputBench.Result result;
         if (bootstrapServers != null) {
             result = new ThroughputBench(bootstrapServers, options, System.getenv(), System.err).run();
@@ -99,7 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static void printTable(ThroughputBench.Result r, PrintWriter out) {
-        out.printf("vigil bench: %,d records, 38 features, %s%n", r.records(), r.guarantee());
+        out.printf("vigil bench: %,d records, 38 features%s, %s%n", r.records(), r.context() ? " with context (77 model inputs)" : "",
+                r.guarantee());
         out.printf("  %-28s %12s %10s%n", "run", "records/s", "seconds");
         for (ThroughputBench.Run run : List.of(r.passThrough(), r.vigil(), r.rcf())) {
             out.printf("  %-28s %,12.0f %10.2f%n", label(run.name()), run.recordsPerSecond(), run.seconds());
@@ -111,9 +115,9 @@ public final class BenchCommand implements Callable<Integer> {
                 r.latencyRate(), r.latencyP50Ms(), r.latencyP99Ms(), r.latencyMaxMs(), r.latencySamples(), r.latencyMissing());
         out.printf("  score buffer changelog: %.3f records and %.1f bytes per input record%n",
                 (double) r.bufferCost().changelogRecords() / r.records(), (double) r.bufferCost().changelogBytes() / r.records());
-        out.printf("  per-record CPU by stage, in isolation (us): parse %.2f, buffer encode %.2f, score %.2f, score JSON %.2f"
+        out.printf("  per-record CPU by stage, in isolation (us): parse %.2f, context %.2f, buffer encode %.2f, score %.2f, score JSON %.2f"
                         + " = %.2f; Vigil's run took %.2f us/record, pass-through %.2f%n",
-                r.stages().parseUs(), r.stages().bufferEncodeUs(), r.stages().scoreUs(), r.stages().scoreJsonUs(),
+                r.stages().parseUs(), r.stages().contextUs(), r.stages().bufferEncodeUs(), r.stages().scoreUs(), r.stages().scoreJsonUs(),
                 r.stages().totalUs(), 1e6 / r.vigil().recordsPerSecond(), 1e6 / r.passThrough().recordsPerSecond());
     }
 

@@ -126,10 +126,16 @@ public final class Pipeline {
      * defaults for the commit interval and the session timeout.
      */
     static Map<String, String> instanceConfig(String bootstrapServers, Topics topics, Path dir, String guarantee) throws IOException {
+        return instanceConfig(bootstrapServers, topics, dir, guarantee, SPEC);
+    }
+
+    /** {@link #instanceConfig(String, Topics, Path, String)} for another feature spec, with a model trained for it. */
+    static Map<String, String> instanceConfig(String bootstrapServers, Topics topics, Path dir, String guarantee,
+                                              FeatureSpec featureSpec) throws IOException {
         Map<String, String> config = config(bootstrapServers, topics, dir.resolve("state"), guarantee);
         Path spec = dir.resolve("spec.json");
-        java.nio.file.Files.writeString(spec, SPEC.toJson());
-        config.put(VigilConfig.MODEL_FILE, modelFile(7));
+        java.nio.file.Files.writeString(spec, featureSpec.toJson());
+        config.put(VigilConfig.MODEL_FILE, modelFile(featureSpec, 7));
         config.put(VigilConfig.FEATURE_SPEC, spec.toString());
         config.put(VigilConfig.INSTANCE_ID, "vigil-a");
         config.put(VigilConfig.COOLDOWN_MS, "2000");

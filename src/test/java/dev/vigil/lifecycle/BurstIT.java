@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * buckets, about four records in five are spikes: an anomaly rate far above {@code
  * vigil.train.shift.alert.rate}, but not for long enough. The window admits only what the normal
  * rule admits (judged normal with a p-value of at least {@code vigil.train.admit.min.pvalue}), so
- * no spike enters it; no shift is counted; the retraining that follows the burst (by count)
+ * no spike the model flags enters it (at most a tenth of the spikes, those the model misses); no shift is counted; the retraining that follows the burst (by count)
  * promotes a model that still flags such a burst.
  *
  * <p>One input partition, so the window task sees the samples in event-time order: with several,
@@ -94,9 +94,13 @@ class BurstIT {
                     && Rig.admitted(List.of(burstScores.get(e.getKey())), ADMIT_MIN_P_VALUE) == 1).count();
             awaitWindow(rig, port, windowBefore + burstAdmitted);
             assertThat((double) spikes / burstRecords).as("share of spikes in the burst").isGreaterThan(0.5);
-            assertThat(spikesAdmitted).as("spikes that entered the window").isZero();
-            assertThat(burstAdmitted).as("the window grew by no more than the burst's normal records")
-                    .isLessThanOrEqualTo(burstRecords - spikes);
+            // The window takes exactly what the rule admits (awaitWindow above); which spikes the rule admits is the
+            // model's doing. A 4,000-record model misses a few (an eu host's latency x4 is an ap host's usual one):
+            // held to the bar v2 is held to below.
+            assertThat((double) spikesAdmitted / spikes).as("share of the burst's spikes judged normal enough to enter the window")
+                    .isLessThanOrEqualTo(0.1);
+            assertThat(burstAdmitted).as("the window grew by no more than the burst's normal records and the spikes the model missed")
+                    .isLessThanOrEqualTo(burstRecords - spikes + spikesAdmitted);
             assertThat(Rig.shifts(port)).as("shifts counted for a burst shorter than the rule").isZero();
 
             // Ordinary traffic after the burst until the window took enough records for a retraining.
@@ -121,7 +125,7 @@ class BurstIT {
             long flaggedByV1 = burst.entrySet().stream().filter(e -> e.getValue().truth().equals(SPIKE)
                     && Rig.outcome(burstScores.get(e.getKey())).equals("anomaly")).count();
             long flaggedByV2 = freshSpikeOutcomes.stream().filter("anomaly"::equals).count();
-            LOG.info("burst: {} spikes in {} records, v1 flagged {}, {} burst records admitted (0 spikes allowed: {}), "
+            LOG.info("burst: {} spikes in {} records, v1 flagged {}, {} burst records admitted ({} of them spikes), "
                             + "window {} -> {}; after retraining v2 flagged {}/{} spikes of a fresh burst; shifts {}",
                     spikes, burstRecords, flaggedByV1, burstAdmitted, spikesAdmitted, windowBefore,
                     windowBefore + burstAdmitted, flaggedByV2, freshSpikeOutcomes.size(), Rig.shifts(port));

@@ -25,8 +25,10 @@ import org.apache.kafka.streams.TopologyTestDriver;
  * What holding many entities' context costs: the demo's spec with context, its input keyed by
  * host, {@code entities} distinct hosts sending {@code records} records each through the real
  * topology (RocksDB store, Kafka Streams' cache) in a TopologyTestDriver; prints the state's bytes
- * per entity and the growth of heap (after GC) plus resident memory. Not a test: run with
- * {@code java -cp target/test-classes:target/classes:target/lib/* dev.vigil.topology.ContextStateProbe [entities] [records]}.
+ * per entity and the growth of heap (after GC) and of resident memory. Run with the heap committed
+ * and touched up front, so that resident memory grows only by what lives outside the heap (RocksDB):
+ * {@code java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -cp target/test-classes:target/classes:target/lib/*:kafka-streams-test-utils.jar
+ * dev.vigil.topology.ContextStateProbe [entities] [records]}. Not a test.
  */
 public final class ContextStateProbe {
 
@@ -55,6 +57,11 @@ public final class ContextStateProbe {
                 VigilTopology.build(VigilSettings.from(config), spec, models, VigilTopology.Listener.NONE), streams)) {
             TestInputTopic<byte[], byte[]> in = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer());
             TestOutputTopic<byte[], byte[]> alerts = driver.createOutputTopic("vigil-alerts", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            // The driver keeps every record sent to a topic, the stores' changelogs too: drained, as a broker would take them.
+            TestOutputTopic<byte[], byte[]> changelog = driver.createOutputTopic("vigil-probe-" + VigilTopology.Names.CONTEXT_STORE
+                    + "-changelog", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            TestOutputTopic<byte[], byte[]> buffer = driver.createOutputTopic("vigil-probe-" + VigilTopology.Names.SCORE_BUFFER_STORE
+                    + "-changelog", new ByteArrayDeserializer(), new ByteArrayDeserializer());
             for (int r = 0; r < perEntity; r++) {
                 for (int e = 0; e < entities; e++) {
                     String host = "host-" + e;
@@ -65,10 +72,14 @@ public final class ContextStateProbe {
                     if (scorer.rows.size() > 10_000) {
                         scorer.rows.clear();
                         scorer.batchSizes.clear();
+                        changelog.readValuesToList();
+                        buffer.readValuesToList();
                     }
                 }
                 alerts.readValuesToList();
             }
+            changelog.readValuesToList();
+            buffer.readValuesToList();
             scorer.rows.clear();
             scorer.batchSizes.clear();
             long[] after = memory();

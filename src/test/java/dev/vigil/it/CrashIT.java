@@ -3,6 +3,7 @@ package dev.vigil.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.config.VigilConfig;
+import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.TrafficGenerator;
 import dev.vigil.it.Pipeline.Output;
@@ -22,7 +23,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * yet (the test waits for exactly that state and checks it), and is restarted on the same state
  * directory. Every input offset must still reach an outcome: at least once under {@code
  * at_least_once} (a repeat carries the same deterministic id and the same score), exactly once
- * under {@code exactly_once_v2}, read with {@code read_committed}.
+ * under {@code exactly_once_v2}, read with {@code read_committed}; with and without context (whose
+ * repartition topic and per-entity store the records pass before the buffer).
  *
  * <p>To hold records in the buffer the first run batches up to 65,536 records for up to 60 s and
  * commits every 100 ms; the restart uses ordinary batching, so the records restored from the
@@ -47,11 +49,11 @@ class CrashIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(45);
     private static final int PARTITIONS = 2;
 
-    @ParameterizedTest
-    @ValueSource(strings = {"at_least_once", "exactly_once_v2"})
-    void shouldBringEveryBufferedRecordToAnOutcomeAfterSigkill(String guarantee, @TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "{0}, context {1}")
+    @CsvSource({"at_least_once,false", "exactly_once_v2,false", "at_least_once,true", "exactly_once_v2,true"})
+    void shouldBringEveryBufferedRecordToAnOutcomeAfterSigkill(String guarantee, boolean context, @TempDir Path dir) throws Exception {
         try {
-            crashAndRestart(guarantee, dir);
+            crashAndRestart(guarantee, context ? Pipeline.CONTEXT_SPEC : Pipeline.SPEC, dir);
         } catch (Exception | AssertionError e) {
             for (String run : List.of("first", "second")) {
                 Path log = dir.resolve(run + ".log");
@@ -65,14 +67,14 @@ class CrashIT {
         }
     }
 
-    private static void crashAndRestart(String guarantee, Path dir) throws Exception {
+    private static void crashAndRestart(String guarantee, FeatureSpec featureSpec, Path dir) throws Exception {
         boolean exactlyOnce = guarantee.equals("exactly_once_v2");
         Pipeline.Topics topics = Pipeline.Topics.create(PARTITIONS);
         Map<String, String> config = Pipeline.config(topics, dir.resolve("state"), guarantee);
         Path model = dir.resolve("model.vigil");
-        Pipeline.model(7).save(model);
+        Pipeline.model(featureSpec, 7).save(model);
         Path spec = dir.resolve("spec.json");
-        Files.writeString(spec, Pipeline.SPEC.toJson());
+        Files.writeString(spec, featureSpec.toJson());
         config.put(VigilConfig.MODEL_FILE, model.toString());
         config.put(VigilConfig.FEATURE_SPEC, spec.toString());
         config.put("kafka.commit.interval.ms", "100");
@@ -95,7 +97,7 @@ class CrashIT {
             try (Admin admin = KafkaBroker.admin()) {
                 Map<TopicPartition, Long> inputEnd = Pipeline.endOffsets(admin, topics.input());
                 Await.until("the first run to commit every input offset", TIMEOUT,
-                        () -> committed(admin, applicationId), inputEnd::equals);
+                        () -> committed(admin, applicationId, topics.input()), inputEnd::equals);
                 Await.until("the buffered records to be in the buffer's changelog", TIMEOUT,
                         () -> total(Pipeline.endOffsets(admin, changelog)), end -> end >= wellFormed);
                 // The state the kill must land in: accepted and committed, yet not scored.
@@ -131,9 +133,10 @@ class CrashIT {
                 .isIn(label.startsWith("malformed:") ? List.of("dead_letter") : List.of("normal", "anomaly")));
     }
 
-    private static Map<TopicPartition, Long> committed(Admin admin, String group) throws Exception {
+    /** The group's committed offsets on {@code topic} (with context it also commits on the repartition topic). */
+    private static Map<TopicPartition, Long> committed(Admin admin, String group, String topic) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        return offsets.entrySet().stream().filter(e -> e.getValue() != null)
+        return offsets.entrySet().stream().filter(e -> e.getValue() != null && e.getKey().topic().equals(topic))
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 

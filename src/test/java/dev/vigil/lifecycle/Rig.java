@@ -80,8 +80,15 @@ final class Rig {
     final String models;
     final String training;
     private final Map<String, String> settings = new LinkedHashMap<>();
+    /** The feature spec the instances run with. */
+    final FeatureSpec spec;
 
     Rig(String test, int inputPartitions, Map<String, String> overrides) {
+        this(test, inputPartitions, overrides, SPEC);
+    }
+
+    Rig(String test, int inputPartitions, Map<String, String> overrides, FeatureSpec spec) {
+        this.spec = spec;
         name = KafkaBroker.uniqueName(test);
         input = name + "-input";
         scores = name + "-scores";
@@ -122,7 +129,7 @@ final class Rig {
 
     /** An instance in this JVM, started. */
     VigilService start(Path stateDir) {
-        VigilService service = new VigilService(config(stateDir), SPEC);
+        VigilService service = new VigilService(config(stateDir), spec);
         service.start();
         return service;
     }
@@ -134,13 +141,13 @@ final class Rig {
     Path configFile(Path dir, Path stateDir, int httpPort) {
         try {
             Files.createDirectories(dir);
-            Path spec = dir.resolve("spec.json");
-            Files.writeString(spec, SPEC.toJson());
+            Path specFile = dir.resolve("spec.json");
+            Files.writeString(specFile, spec.toJson());
             Properties p = new Properties();
             p.putAll(settings);
             p.put(VigilConfig.STATE_DIR, stateDir.toString());
             p.put(VigilConfig.HTTP_PORT, Integer.toString(httpPort));
-            p.put(VigilConfig.FEATURE_SPEC, spec.toString());
+            p.put(VigilConfig.FEATURE_SPEC, specFile.toString());
             Path file = Files.createTempFile(dir, "vigil", ".properties");
             try (var out = Files.newBufferedWriter(file)) {
                 p.store(out, "lifecycle IT " + name);

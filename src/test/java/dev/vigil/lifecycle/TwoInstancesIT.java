@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.TrafficGenerator;
 import dev.vigil.config.VigilConfig;
+import dev.vigil.ingest.ContextSettings;
+import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.score.SourceId;
 import dev.vigil.testsupport.Await;
 import dev.vigil.testsupport.KafkaBroker;
@@ -32,7 +34,8 @@ import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.LongDeserializer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -45,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * of both input partitions names it, and both instances' {@code vigil_model_version} shows it.
  * Exactly one instance holds the training window ({@code vigil_training_window_size_records > 0});
  * it is killed with SIGKILL, and the other takes the window over from its changelog, intact (at
- * least as many records as before the kill), and publishes the next version after more traffic.
+ * least as many records as before the kill), and publishes the next version after more traffic. With
+ * and without context: with it, records pass the repartition topic and the per-host store, and the
+ * window holds (and the models train on) context-enriched records.
  */
 @ExtendWith(KafkaBroker.class)
 class TwoInstancesIT {
@@ -72,10 +77,11 @@ class TwoInstancesIT {
         }
     }
 
-    @Test
-    void shouldScoreWithTheSameVersionOnBothInstancesAndMoveTrainingWithItsWindowWhenTheTrainerDies() throws Exception {
+    @ParameterizedTest(name = "context {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldScoreWithTheSameVersionOnBothInstancesAndMoveTrainingWithItsWindowWhenTheTrainerDies(boolean context) throws Exception {
         try {
-            run();
+            run(context ? Rig.SPEC.withContext(ContextSettings.defaults()) : Rig.SPEC);
         } catch (Exception | AssertionError e) {
             for (Instance i : instances) {
                 List<String> lines = Files.readAllLines(i.log());
@@ -91,13 +97,13 @@ class TwoInstancesIT {
         }
     }
 
-    private void run() throws Exception {
+    private void run(FeatureSpec spec) throws Exception {
         Rig rig = new Rig("two-instances", 2, Map.of(
                 // The classic group protocol: a killed member is noticed after its session timeout.
                 "kafka.session.timeout.ms", "2000",
                 "kafka.heartbeat.interval.ms", "500",
                 "kafka.commit.interval.ms", "200",
-                VigilConfig.TRAIN_RETRAIN_RECORDS, Integer.toString(RETRAIN_RECORDS)));
+                VigilConfig.TRAIN_RETRAIN_RECORDS, Integer.toString(RETRAIN_RECORDS)), spec);
         TrafficGenerator traffic = new TrafficGenerator(Rig.traffic(61, 0));
         // One after the other: the first creates the topics.
         Instance a = start(rig, "a");

@@ -112,6 +112,16 @@ class TrainScoreCommandTest {
         long flaggedOthers = java.util.stream.IntStream.range(0, 400).filter(i -> !(i % 2 == 1 && i > 201 && i < 220))
                 .filter(i -> rows.get(i)[7].equals("1")).count();
         assertThat(flaggedOthers).as("other rows flagged").isLessThanOrEqualTo(8);
+
+        // What an alert says of the last repeat: the run, in words.
+        ModelBundle bundle = ModelBundle.load(model, null);
+        double[][] modelRows = dev.vigil.ingest.TabularFile.read(hosts("again.jsonl", 400, 200, 2), bundle.spec(), null).modelRows();
+        try (dev.vigil.score.VaeBatchScorer scorer = dev.vigil.score.VaeBatchScorer.open(bundle, null)) {
+            var scored = scorer.score(new double[][] {modelRows[219]});
+            assertThat(scored.contributions(0, 5)).filteredOn(c -> c.name().equals("record~unchanged"))
+                    .singleElement().extracting(dev.vigil.score.Contribution::words).isEqualTo("same values for 10 records in a row");
+            assertThat(scored.contributions(0, 5)).filteredOn(c -> c.name().equals("x1")).allSatisfy(c -> assertThat(c.words()).isNull());
+        }
     }
 
     @Test

@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
                 EvaluateCommand.class,
                 BenchCommand.class,
                 ConfigCommand.class,
+                SpecCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class VigilCommand implements Runnable {

@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -46,13 +47,19 @@ public record FeatureSpec(
     private static final ObjectMapper JSON =
             new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** One feature field. {@code categories} is required for categorical features and fixed for booleans. */
+    /**
+     * One feature field. {@code categories} is required for categorical features and fixed for booleans.
+     * {@code path}, when given, is a JSON Pointer (RFC 6901) to the value in the record, such as
+     * {@code /fields/usage_idle}; without it the value is the top-level field {@code name}. The name
+     * stays what alerts and CSV output call the feature.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Feature(
             @JsonProperty("name") String name,
             @JsonProperty("type") FeatureType type,
             @JsonProperty("optional") boolean optional,
-            @JsonProperty("categories") List<String> categories) {
+            @JsonProperty("categories") List<String> categories,
+            @JsonProperty("path") String path) {
 
         public Feature {
             if (name == null || name.isBlank()) {
@@ -60,6 +67,13 @@ public record FeatureSpec(
             }
             if (type == null) {
                 throw new InvalidFeatureSpecException("feature '" + name + "' needs a \"type\" (numeric, categorical or boolean)");
+            }
+            if (path != null) {
+                String error = FieldPath.syntaxError(path);
+                if (error != null) {
+                    throw new InvalidFeatureSpecException("feature '" + name + "' has the path '" + path
+                            + "', which is not a JSON Pointer: " + error);
+                }
             }
             switch (type) {
                 case NUMERIC -> {
@@ -85,6 +99,11 @@ public record FeatureSpec(
             }
         }
 
+        /** A feature read from the top-level field {@code name}. */
+        public Feature(String name, FeatureType type, boolean optional, List<String> categories) {
+            this(name, type, optional, categories, null);
+        }
+
         public static Feature numeric(String name) {
             return new Feature(name, FeatureType.NUMERIC, false, null);
         }
@@ -95,7 +114,18 @@ public record FeatureSpec(
 
         /** The same feature, allowed to be missing. */
         public Feature asOptional() {
-            return new Feature(name, type, true, type == FeatureType.BOOLEAN ? null : categories);
+            return new Feature(name, type, true, type == FeatureType.BOOLEAN ? null : categories, path);
+        }
+
+        /** The same feature, read from the JSON Pointer {@code path} (null: from the top-level field {@code name}). */
+        public Feature withPath(String path) {
+            return new Feature(name, type, optional, type == FeatureType.BOOLEAN ? null : categories, path);
+        }
+
+        /** The JSON Pointer this feature is read from: its path, or {@code /name}. */
+        @JsonIgnore
+        public String location() {
+            return path != null ? path : FieldPath.location(name);
         }
 
         /** Number of categories, or 0 for a numeric feature. */
@@ -127,6 +157,7 @@ public record FeatureSpec(
         if (timestamp != null && names.contains(timestamp)) {
             throw new InvalidFeatureSpecException("the timestamp field '" + timestamp + "' cannot also be a feature");
         }
+        checkLocations(entityKey, timestamp, features);
         if (context != null) {
             for (String derived : derivedNames(features)) {
                 if (names.contains(derived)) {
@@ -134,6 +165,47 @@ public record FeatureSpec(
                 }
             }
         }
+    }
+
+    /**
+     * Every value is read from its own place: no two share a JSON Pointer, and none lies inside
+     * another (a value cannot be both an object and inside it). Entity key and timestamp starting
+     * with {@code /} are JSON Pointers too.
+     */
+    private static void checkLocations(String entityKey, String timestamp, List<Feature> features) {
+        Map<String, String> readers = new java.util.LinkedHashMap<>();
+        for (String[] field : new String[][] {{"entity key", entityKey}, {"timestamp", timestamp}}) {
+            if (FieldPath.isPointer(field[1])) {
+                String error = FieldPath.syntaxError(field[1]);
+                if (error != null) {
+                    throw new InvalidFeatureSpecException("the " + field[0] + " '" + field[1] + "' is not a valid JSON Pointer: " + error);
+                }
+            }
+            if (field[1] != null) {
+                // An entity key that is also the timestamp is odd but was always allowed: only features must not collide.
+                readers.putIfAbsent(FieldPath.location(field[1]), "the " + field[0]);
+            }
+        }
+        for (Feature f : features) {
+            String other = readers.putIfAbsent(f.location(), "feature '" + f.name() + "'");
+            if (other != null) {
+                throw new InvalidFeatureSpecException("feature '" + f.name() + "' reads '" + f.location()
+                        + "', which " + other + " reads already: two values cannot share a path");
+            }
+        }
+        for (Map.Entry<String, String> outer : readers.entrySet()) {
+            for (Map.Entry<String, String> inner : readers.entrySet()) {
+                if (inner.getKey().startsWith(outer.getKey() + "/")) {
+                    throw new InvalidFeatureSpecException(capitalized(inner.getValue()) + " reads '" + inner.getKey()
+                            + "', inside '" + outer.getKey() + "', which " + outer.getValue()
+                            + " reads: a value cannot be both an object and inside it");
+                }
+            }
+        }
+    }
+
+    private static String capitalized(String text) {
+        return Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
     /** A spec without context. */
@@ -144,6 +216,16 @@ public record FeatureSpec(
     /** The same spec with {@code settings} as its context block (null: none). */
     public FeatureSpec withContext(ContextSettings settings) {
         return new FeatureSpec(entityKey, timestamp, features, settings);
+    }
+
+    /**
+     * Does this spec read any value through a JSON Pointer (a feature's {@code path}, or an entity key
+     * or timestamp starting with {@code /})? A spec without does not need to look into nested objects.
+     */
+    @JsonIgnore
+    public boolean hasPaths() {
+        return FieldPath.isPointer(entityKey) || FieldPath.isPointer(timestamp)
+                || features.stream().anyMatch(f -> f.path() != null);
     }
 
     @JsonIgnore
@@ -241,9 +323,11 @@ public record FeatureSpec(
 
     /**
      * SHA-256 over what the model depends on (the names, types, categories and order of the
-     * {@link #modelInput()} features, and the context's half-life), so a model bundle can refuse
+     * {@link #modelInput()} features, their paths, and the context's half-life), so a model bundle can refuse
      * a spec it was not trained for. Entity key and timestamp are left out: they do not change the
-     * model's input. A spec without context keeps the fingerprint it had before context existed.
+     * model's input. A spec without context keeps the fingerprint it had before context existed, and
+     * a feature without a path (or whose path is just {@code /name}) the one it had before paths: the
+     * path says which value of the record the model learned, so moving it asks for another model.
      */
     @JsonIgnore
     public String fingerprint() {
@@ -255,6 +339,9 @@ public record FeatureSpec(
             canonical.append(f.name()).append('\u0000').append(f.type().jsonName()).append('\u0000');
             if (f.categories() != null) {
                 canonical.append(String.join("\u0001", f.categories()));
+            }
+            if (f.path() != null && !f.path().equals(FieldPath.location(f.name()))) {
+                canonical.append('\u0002').append(f.path());
             }
             canonical.append('\n');
         }

@@ -1,6 +1,7 @@
 package dev.vigil.ingest;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,11 +35,24 @@ public final class RecordParser {
     private final FeatureSpec spec;
     private final int maxBytes;
     private final boolean unknownCategoryAsMissing;
+    // Compiled once, and only for a spec with paths: a flat spec keeps the plain field look-ups.
+    private final JsonPointer[] featurePointers;
+    private final JsonPointer entityPointer;
+    private final JsonPointer timestampPointer;
 
     public RecordParser(FeatureSpec spec, int maxBytes, boolean unknownCategoryAsMissing) {
         this.spec = spec;
         this.maxBytes = maxBytes;
         this.unknownCategoryAsMissing = unknownCategoryAsMissing;
+        if (spec.hasPaths()) {
+            featurePointers = spec.features().stream().map(f -> JsonPointer.compile(f.location())).toArray(JsonPointer[]::new);
+            entityPointer = FieldPath.isPointer(spec.entityKey()) ? JsonPointer.compile(spec.entityKey()) : null;
+            timestampPointer = FieldPath.isPointer(spec.timestamp()) ? JsonPointer.compile(spec.timestamp()) : null;
+        } else {
+            featurePointers = null;
+            entityPointer = null;
+            timestampPointer = null;
+        }
     }
 
     public FeatureSpec spec() {
@@ -75,8 +89,14 @@ public final class RecordParser {
         }
         double[] features = new double[spec.size()];
         List<FeatureSpec.Feature> list = spec.features();
-        for (int i = 0; i < features.length; i++) {
-            features[i] = featureValue(i, list.get(i), root.get(list.get(i).name()));
+        if (featurePointers == null) {
+            for (int i = 0; i < features.length; i++) {
+                features[i] = featureValue(i, list.get(i), root.get(list.get(i).name()));
+            }
+        } else {
+            for (int i = 0; i < features.length; i++) {
+                features[i] = featureValue(i, list.get(i), at(root, featurePointers[i], "field '", list.get(i)));
+            }
         }
         return new ParsedRecord(entity(root, key), eventTime(root, kafkaTimestamp), features, value, topic, partition, offset,
                 kafkaTimestamp);
@@ -87,32 +107,32 @@ public final class RecordParser {
             if (feature.optional()) {
                 return Double.NaN;
             }
-            throw new InvalidRecordException(ErrorClass.MISSING_FIELD, "required field '" + feature.name() + "' is missing");
+            throw new InvalidRecordException(ErrorClass.MISSING_FIELD, "required field '" + field(feature) + "' is missing");
         }
         switch (feature.type()) {
             case NUMERIC -> {
                 if (!node.isNumber()) {
                     throw new InvalidRecordException(ErrorClass.WRONG_TYPE,
-                            "field '" + feature.name() + "' must be a number, not " + describe(node));
+                            "field '" + field(feature) + "' must be a number, not " + describe(node));
                 }
                 double v = node.doubleValue();
                 if (!Double.isFinite(v)) {
                     throw new InvalidRecordException(ErrorClass.NON_FINITE,
-                            "field '" + feature.name() + "' is " + v + "; only finite numbers can be scored");
+                            "field '" + field(feature) + "' is " + v + "; only finite numbers can be scored");
                 }
                 return v;
             }
             case BOOLEAN -> {
                 if (!node.isBoolean()) {
                     throw new InvalidRecordException(ErrorClass.WRONG_TYPE,
-                            "field '" + feature.name() + "' must be true or false, not " + describe(node));
+                            "field '" + field(feature) + "' must be true or false, not " + describe(node));
                 }
                 return node.booleanValue() ? 1 : 0;
             }
             default -> {
                 if (!node.isTextual()) {
                     throw new InvalidRecordException(ErrorClass.WRONG_TYPE,
-                            "field '" + feature.name() + "' must be a string (one of " + feature.categories() + "), not " + describe(node));
+                            "field '" + field(feature) + "' must be a string (one of " + feature.categories() + "), not " + describe(node));
                 }
                 int category = spec.categoryIndex(index, node.textValue());
                 if (category >= 0) {
@@ -122,7 +142,7 @@ public final class RecordParser {
                     return Double.NaN;
                 }
                 throw new InvalidRecordException(ErrorClass.UNKNOWN_CATEGORY,
-                        "field '" + feature.name() + "' has the unknown category '" + abbreviate(node.textValue())
+                        "field '" + field(feature) + "' has the unknown category '" + abbreviate(node.textValue())
                                 + "' (known: " + feature.categories() + ")");
             }
         }
@@ -130,7 +150,8 @@ public final class RecordParser {
 
     private String entity(JsonNode root, byte[] key) throws InvalidRecordException {
         if (spec.entityKey() != null) {
-            JsonNode node = root.get(spec.entityKey());
+            JsonNode node = entityPointer == null ? root.get(spec.entityKey())
+                    : at(root, entityPointer, "entity key field '", null);
             if (node == null || node.isNull()) {
                 throw new InvalidRecordException(ErrorClass.MISSING_FIELD, "entity key field '" + spec.entityKey() + "' is missing");
             }
@@ -159,7 +180,8 @@ public final class RecordParser {
         if (spec.timestamp() == null) {
             return kafkaTimestamp;
         }
-        JsonNode node = root.get(spec.timestamp());
+        JsonNode node = timestampPointer == null ? root.get(spec.timestamp())
+                : at(root, timestampPointer, "timestamp field '", null);
         if (node == null || node.isNull()) {
             throw new InvalidRecordException(ErrorClass.MISSING_FIELD, "timestamp field '" + spec.timestamp() + "' is missing");
         }
@@ -175,6 +197,25 @@ public final class RecordParser {
         }
         throw new InvalidRecordException(ErrorClass.BAD_TIMESTAMP,
                 "timestamp field '" + spec.timestamp() + "' must be epoch milliseconds or an ISO-8601 instant, not " + describe(node));
+    }
+
+    /** A feature as errors name it: its name, and where it is read from when that is a path. */
+    private static String field(FeatureSpec.Feature feature) {
+        return feature.path() == null ? feature.name() : feature.name() + "' at '" + feature.path();
+    }
+
+    /**
+     * The value at {@code pointer}, or null when it or an object on the way is missing. The error
+     * names {@code kind} and the feature (or, for null, the pointer); it is built only when thrown.
+     */
+    private static JsonNode at(JsonNode root, JsonPointer pointer, String kind, FeatureSpec.Feature feature)
+            throws InvalidRecordException {
+        try {
+            return FieldPath.resolve(root, pointer);
+        } catch (FieldPath.BlockedException e) {
+            throw new InvalidRecordException(ErrorClass.WRONG_TYPE,
+                    kind + (feature == null ? pointer.toString() : field(feature)) + "': " + e.getMessage());
+        }
     }
 
     private static String describe(JsonNode node) {

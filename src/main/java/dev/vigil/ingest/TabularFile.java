@@ -1,5 +1,6 @@
 package dev.vigil.ingest;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,6 +33,11 @@ import java.util.Map;
  * without one, when any of its cells is not a number. Without a header, columns are named
  * {@code f0..f(n-1)} by position (so a label column can still be named, e.g. {@code f38}), and
  * the non-label columns are the features in spec order.
+ *
+ * <p><b>Nested fields.</b> In JSON lines, a feature with a {@code path} and an entity key starting with
+ * {@code /} are read through their JSON Pointers, as {@link RecordParser} reads them; a missing
+ * nested object is a missing value. A CSV file has no nesting, so a spec with paths is refused for it
+ * rather than guessed at: its columns would have to be matched by name, which the spec does not say.
  *
  * <p>Errors name the file and the 1-based line. Cells are parsed by hand (no regular expressions)
  * so a million-row file reads in seconds.
@@ -209,6 +215,14 @@ public final class TabularFile {
 
         CsvReader(Source source, FeatureSpec given, String labelColumn, String firstLine) throws IOException {
             super(source, given, labelColumn);
+            if (given != null && given.hasPaths()) {
+                throw new MalformedFileException(source.file + ": the feature spec reads nested fields ("
+                        + given.features().stream().filter(f -> f.path() != null).findFirst()
+                                .map(f -> "feature '" + f.name() + "' at '" + f.path() + "'")
+                                .orElse(FieldPath.isPointer(given.entityKey()) ? "entity key '" + given.entityKey() + "'"
+                                        : "timestamp '" + given.timestamp() + "'")
+                        + ") and a CSV file has none: give JSON lines, or a spec without paths");
+            }
             String[] first = split(firstLine, -1);
             columns = first.length;
             boolean header = given != null ? containsAll(first, given.names()) : !allNumeric(first);
@@ -350,6 +364,9 @@ public final class TabularFile {
 
     private static final class JsonLinesReader extends Reader {
         private final String firstLine;
+        /** One JSON Pointer per feature when the spec has paths, else null (plain field look-ups). */
+        private JsonPointer[] pointers;
+        private JsonPointer entityPointer;
 
         JsonLinesReader(Source source, FeatureSpec given, String labelColumn, String firstLine) {
             super(source, given, labelColumn);
@@ -371,6 +388,10 @@ public final class TabularFile {
                     throw source.error("no numeric fields to infer features from");
                 }
                 spec = FeatureSpec.numeric(names);
+            }
+            if (spec.hasPaths()) {
+                pointers = spec.features().stream().map(f -> JsonPointer.compile(f.location())).toArray(JsonPointer[]::new);
+                entityPointer = spec.entityKey() == null ? null : FieldPath.compile(spec.entityKey());
             }
             readNode(first);
             return super.readAll();
@@ -397,7 +418,7 @@ public final class TabularFile {
             double[] row = new double[spec.size()];
             for (int f = 0; f < row.length; f++) {
                 FeatureSpec.Feature feature = spec.feature(f);
-                JsonNode value = node.get(feature.name());
+                JsonNode value = pointers == null ? node.get(feature.name()) : resolve(node, pointers[f], feature.name());
                 if (value == null || value.isNull()) {
                     row[f] = encode(f, null);
                 } else if (feature.isNumeric()) {
@@ -413,12 +434,21 @@ public final class TabularFile {
             }
             rows.add(row);
             if (spec.entityKey() != null) {
-                JsonNode entity = node.get(spec.entityKey());
+                JsonNode entity = pointers == null ? node.get(spec.entityKey())
+                        : resolve(node, entityPointer, "entity key");
                 entities.add(entity == null || entity.isNull() ? null : entity.asText());
             }
             if (labelColumn != null) {
                 JsonNode label = node.get(labelColumn);
                 labels.add(label(label == null || label.isNull() || label.isContainerNode() ? null : label.asText()));
+            }
+        }
+
+        private JsonNode resolve(JsonNode node, JsonPointer pointer, String what) {
+            try {
+                return FieldPath.resolve(node, pointer);
+            } catch (FieldPath.BlockedException e) {
+                throw source.error(what + " at '" + pointer + "': " + e.getMessage());
             }
         }
     }

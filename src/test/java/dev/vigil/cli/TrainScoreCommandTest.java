@@ -124,6 +124,41 @@ class TrainScoreCommandTest {
         }
     }
 
+    /** Telegraf-shaped JSON lines, x2 = 2 x1 + noise under "fields"; the last {@code outliers} rows lie far off the line. */
+    private Path telegraf(String name, int rows, int outliers, long seed) throws IOException {
+        Random random = new Random(seed);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rows; i++) {
+            double x1 = random.nextGaussian();
+            double x2 = 2 * x1 + 0.1 * random.nextGaussian() + (i >= rows - outliers ? 3 : 0);
+            sb.append("{\"name\":\"cpu\",\"tags\":{\"host\":\"h").append(i % 3).append("\"},\"fields\":{\"x1\":").append(x1)
+                    .append(",\"x2\":").append(x2).append("},\"timestamp\":").append(1700000000000L + i * 1000L).append("}\n");
+        }
+        return Files.writeString(dir.resolve(name), sb);
+    }
+
+    @Test
+    void shouldTrainAndScoreNestedJsonLinesThroughTheSpecsPaths() throws IOException {
+        Path spec = Files.writeString(dir.resolve("nested.json"), """
+                {"entityKey": "/tags/host", "timestamp": "timestamp", "features": [
+                  {"name": "x1", "type": "numeric", "path": "/fields/x1"},
+                  {"name": "x2", "type": "numeric", "path": "/fields/x2"}]}""");
+        Path model = dir.resolve("nested.vigil");
+        assertThat(run(new StringWriter(), "train", "--data", telegraf("nested.jsonl", 3000, 0, 1).toString(),
+                "--spec", spec.toString(), "--out", model.toString(), "--epochs", "40")).isZero();
+        assertThat(ModelBundle.load(model, null).spec().feature(1).path()).isEqualTo("/fields/x2");
+
+        Path scores = dir.resolve("nested-scores.csv");
+        assertThat(run(new StringWriter(), "score", "--model", model.toString(), "--data",
+                telegraf("nested-test.jsonl", 500, 20, 2).toString(), "--out", scores.toString())).isZero();
+        List<String[]> rows = Files.readAllLines(scores).stream().skip(1).map(l -> l.split(",", -1)).toList();
+        assertThat(rows).hasSize(500);
+        assertThat(rows.subList(480, 500).stream().filter(r -> r[7].equals("1")).count()).as("outliers flagged").isGreaterThanOrEqualTo(18);
+        assertThat(rows.subList(0, 480).stream().filter(r -> r[7].equals("1")).count()).as("normal rows flagged").isLessThanOrEqualTo(10);
+        // Alerts and CSV name a feature by its name, not its path.
+        assertThat(rows.subList(480, 500)).allSatisfy(r -> assertThat(r[2]).isIn("x1", "x2"));
+    }
+
     @Test
     void shouldTrainWithTheConfiguredSeedTargetRateAndEpochsWhenNoOptionGivesThem() throws IOException {
         Path train = csv("train.csv", 700, 0, 4);

@@ -30,8 +30,12 @@ import java.util.Set;
  * of a field that are not missing; missing means absent, JSON {@code null}, an empty CSV cell or the
  * CSV cell {@code NaN}.
  * <ul>
- *   <li><b>Left out first</b>: fields named in the exclusions; nested objects and arrays (not
- *       supported until field paths land); fields missing in every record; fields of mixed JSON
+ *   <li><b>Nested objects</b>: their fields are inferred one by one and known by their JSON Pointer
+ *       ({@code /fields/usage_idle}); a feature among them is named by its last key (joined by dots
+ *       with the keys above it when two share it) and reads its pointer ({@code path}); the entity
+ *       key and the timestamp may be pointers too. Arrays are left out.</li>
+ *   <li><b>Left out first</b>: fields named in the exclusions; objects themselves (their fields
+ *       are inferred) and arrays; fields missing in every record; fields of mixed JSON
  *       types (numbers in some records, strings in others), which no feature type reads.</li>
  *   <li><b>Timestamp</b>: a field present in every record whose values are all integral epoch
  *       milliseconds from 2000-01-01 to 2100-01-01, or all ISO-8601 instants ({@link Instant#parse}),
@@ -169,15 +173,28 @@ public final class SpecInference {
             throw new IllegalArgumentException("not a JSON object, or not a JSON inference");
         }
         records++;
+        addFields(object, "");
+    }
+
+    /**
+     * The fields of {@code object}, whose JSON Pointer is {@code prefix} ("" for the record): a
+     * top-level field is known by its name, a nested one by its pointer ({@code /tags/host}), and an
+     * object's own fields are inferred one by one.
+     */
+    private void addFields(JsonNode object, String prefix) {
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            FieldStats s = fields.computeIfAbsent(e.getKey(), FieldStats::new);
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "/" + escape(e.getKey());
+            FieldStats s = fields.computeIfAbsent(key, FieldStats::new);
             JsonNode v = e.getValue();
             if (v.isNull()) {
                 continue;
             }
-            if (v.isContainerNode()) {
+            if (v.isObject()) {
                 s.nested++;
+                addFields(v, (prefix.isEmpty() ? "/" + escape(e.getKey()) : key));
+            } else if (v.isArray()) {
+                s.arrays++;
             } else if (v.isBoolean()) {
                 s.bool(v.booleanValue());
             } else if (v.isNumber()) {
@@ -304,7 +321,7 @@ public final class SpecInference {
             }
         }
         FieldStats timestamp = timeFields.stream().filter(s -> s.missing() == 0)
-                .min(Comparator.comparingInt(s -> rank(TIME_NAMES, s.name))).orElse(null);
+                .min(Comparator.comparingInt(s -> rank(TIME_NAMES, displayName(s)))).orElse(null);
         for (FieldStats s : timeFields) {
             String kind = s.epochMs == s.present() ? "epoch milliseconds" : "ISO-8601 instants";
             if (s == timestamp) {
@@ -318,7 +335,7 @@ public final class SpecInference {
             }
         }
         FieldStats entity = entityCandidates.stream()
-                .min(Comparator.comparingInt((FieldStats s) -> -s.distinctTexts()).thenComparingInt(s -> rank(ENTITY_NAMES, s.name)))
+                .min(Comparator.comparingInt((FieldStats s) -> -s.distinctTexts()).thenComparingInt(s -> rank(ENTITY_NAMES, displayName(s))))
                 .orElse(null);
         if (entity != null) {
             decided.put(entity.name, new Decision(entity.name, Role.ENTITY_KEY, null, "string, " + count(entity.distinctTexts())
@@ -351,8 +368,13 @@ public final class SpecInference {
         if (exclude.contains(s.name)) {
             return "--exclude";
         }
+        if (s.arrays > 0) {
+            return "array in " + count(s.arrays) + " records: not a feature (name an element with a path by hand, e.g. /" 
+                    + displayName(s) + "/0)";
+        }
         if (s.nested > 0) {
-            return "nested: not supported until paths land (" + count(s.nested) + " objects or arrays)";
+            return s.nested == s.present() ? "object: its fields are inferred one by one"
+                    : "mixed types: an object in " + count(s.nested) + " records, a value in " + count(s.present() - s.nested);
         }
         if (s.present() == 0) {
             return "missing in every record";
@@ -379,12 +401,12 @@ public final class SpecInference {
         FeatureSpec.Feature f;
         String why;
         if (s.numbers > 0) {
-            if (s.epochSeconds == n && s.integral == n && rank(TIME_NAMES, s.name) < TIME_NAMES.size()) {
+            if (s.epochSeconds == n && s.integral == n && rank(TIME_NAMES, displayName(s)) < TIME_NAMES.size()) {
                 return leftOut(s, "epoch seconds, which the timestamp field does not take (epoch milliseconds or ISO-8601)");
             }
             int distinct = s.numberCounts.size();
             boolean dense = s.integral == n && (double) s.maxLong - s.minLong + 1 <= 2.0 * distinct;
-            if (s.integral == n && distinct >= ID_SHARE * n && (dense || idName(s.name))) {
+            if (s.integral == n && distinct >= ID_SHARE * n && (dense || idName(displayName(s)))) {
                 return leftOut(s, "id-like: " + count(distinct) + (s.numberOverflow ? "+" : "") + " distinct integers of " + count(n)
                         + (dense ? ", consecutive" : ""));
             }
@@ -407,7 +429,44 @@ public final class SpecInference {
                         + " values and at most 5% of the values)");
             }
         }
+        if (s.name.startsWith("/")) {
+            f = new FeatureSpec.Feature(featureName(s), f.type(), false, f.categories()).withPath(s.name);
+        }
         return new Decision(s.name, Role.FEATURE, s.missing() > 0 ? f.asOptional() : f, why + missing);
+    }
+
+    /** A nested field's last key, or its top-level name. */
+    private static String displayName(FieldStats s) {
+        if (!s.name.startsWith("/")) {
+            return s.name;
+        }
+        return unescape(s.name.substring(s.name.lastIndexOf('/') + 1));
+    }
+
+    /**
+     * The feature name of a nested field: its last key ({@code usage_idle} for
+     * {@code /fields/usage_idle}), or its keys joined by dots when another field has that last key too.
+     */
+    private String featureName(FieldStats s) {
+        String last = displayName(s);
+        long sharing = fields.values().stream().filter(o -> displayName(o).equals(last)).count();
+        if (sharing == 1) {
+            return last;
+        }
+        StringBuilder dotted = new StringBuilder();
+        for (String key : s.name.substring(1).split("/", -1)) {
+            dotted.append(dotted.length() == 0 ? "" : ".").append(unescape(key));
+        }
+        return dotted.toString();
+    }
+
+    /** A key as a JSON Pointer segment (RFC 6901). */
+    private static String escape(String key) {
+        return key.replace("~", "~0").replace("/", "~1");
+    }
+
+    private static String unescape(String segment) {
+        return segment.replace("~1", "/").replace("~0", "~");
     }
 
     private static Decision leftOut(FieldStats s, String why) {
@@ -445,6 +504,7 @@ public final class SpecInference {
         int texts;
         int isoInstants;
         int nested;
+        int arrays;
         final Map<Double, Integer> numberCounts = new HashMap<>();
         final Map<String, Integer> textCounts = new HashMap<>();
         boolean numberOverflow;
@@ -455,7 +515,7 @@ public final class SpecInference {
         }
 
         int present() {
-            return numbers + trues + falses + texts + nested;
+            return numbers + trues + falses + texts + nested + arrays;
         }
 
         int missing() {

@@ -120,10 +120,34 @@ class SpecInferenceTest {
                         "version: constant: '1.2' in every record",
                         "flag: near-constant: false in 1,999 of 2,000",
                         "rare: near-constant: 0 in 1,999 of 2,000",
-                        "meta: nested: not supported until paths land",
-                        "tags: nested: not supported until paths land",
+                        "meta: object: its fields are inferred one by one",
+                        "/meta/a: constant: 1 in every record",
+                        "tags: array in 2,000 records: not a feature",
                         "odd: mixed types: 1,000 numbers, 1,000 strings, 0 booleans",
                         "label: --exclude");
+    }
+
+    @Test
+    void shouldInferTheFieldsOfNestedObjectsAsPathsTelegrafStyle() throws IOException {
+        // Telegraf's JSON output: {"name":"cpu","tags":{"host":"h1"},"fields":{...},"timestamp":...}, in milliseconds here.
+        Path f = file("telegraf.jsonl", 1000, i -> "{\"name\":\"cpu\",\"tags\":{\"host\":\"h" + i % 5 + "\",\"cpu\":\"cpu-total\"},"
+                + "\"fields\":{\"usage_idle\":" + (90 + i % 9) + ".5,\"usage_user\":" + (i % 7) + ".25,\"name\":" + i % 3 + ".5},"
+                + "\"timestamp\":" + (T0 + 10_000L * i) + "}");
+        SpecInference.Result result = infer(f);
+        FeatureSpec spec = result.spec();
+        assertThat(spec.entityKey()).isEqualTo("/tags/host");
+        assertThat(spec.timestamp()).isEqualTo("timestamp");
+        assertThat(spec.features()).containsExactly(
+                FeatureSpec.Feature.numeric("usage_idle").withPath("/fields/usage_idle"),
+                FeatureSpec.Feature.numeric("usage_user").withPath("/fields/usage_user"),
+                // "name" is also a top-level field (constant, left out): the nested one is named by its full path.
+                FeatureSpec.Feature.numeric("fields.name").withPath("/fields/name"));
+        assertThat(result.decision("name").why()).startsWith("constant");
+        assertThat(result.decision("/tags/cpu").why()).startsWith("constant");
+        assertThat(FeatureSpec.parse(spec.toJson())).isEqualTo(spec);
+        TabularFile.Table table = TabularFile.read(f, spec, null);
+        assertThat(table.entities()[7]).isEqualTo("h2");
+        assertThat(table.rows()[7]).containsExactly(97.5, 0.25, 1.5);
     }
 
     @Test

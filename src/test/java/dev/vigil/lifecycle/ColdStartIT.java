@@ -49,7 +49,10 @@ class ColdStartIT {
             Map<Long, ModelBundle> published = rig.registry().versions(Rig.SPEC);
             assertThat(published).containsOnlyKeys(1L);
 
-            Map<SourceId, GeneratedRecord> after = rig.send(traffic.next(1_000));
+            // Traffic like the window's: the same stretch of the daily cycle (records 0 to 1,000 of another seed), later
+            // in event time. The next 1,000 records of the same generator run past the highest traffic level v1 saw, and
+            // a 1,500-record model's threshold put 0 or 11 of them (0 or 1.1%) over it from run to run.
+            Map<SourceId, GeneratedRecord> after = rig.send(new TrafficGenerator(Rig.traffic(8, Rig.MIN_RECORDS)).next(1_000));
             Rig.awaitOutcomes(tally, after.keySet(), Duration.ofSeconds(60));
 
             Map<SourceId, OutcomeTally.Outcome> outcomes = tally.outcomes();
@@ -67,6 +70,7 @@ class ColdStartIT {
             long falseAlarms = after.entrySet().stream()
                     .filter(e -> e.getValue().isNormal() && outcomes.get(e.getKey()).outcome().equals("anomaly")).count();
             long normal = after.values().stream().filter(GeneratedRecord::isNormal).count();
+            org.slf4j.LoggerFactory.getLogger(ColdStartIT.class).info("cold start: v1 flagged {} of {} normal records", falseAlarms, normal);
             assertThat((double) falseAlarms / normal).as("v1 fits the traffic it was trained on").isLessThan(0.01);
         }
     }

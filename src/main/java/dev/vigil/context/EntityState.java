@@ -1,5 +1,6 @@
 package dev.vigil.context;
 
+import dev.vigil.kafka.LengthPrefixed;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -33,9 +34,8 @@ public final class EntityState {
     final double[] step;
     final double[] last;
     final double[] beforeLast;
-    /** Source ({@link #sourceKey}) -> last applied offset, as parallel arrays (an entity reads from few partitions). */
-    long[] sources = new long[0];
-    long[] offsets = new long[0];
+    /** Source ({@link #sourceKey}) -> last applied offset. */
+    SourceTable appliedOffsets = new SourceTable();
     /** Where the last applied record was read; kept as parts so that no id string is built per record. */
     String lastTopic;
     int lastPartition = -1;
@@ -44,14 +44,18 @@ public final class EntityState {
     long silentSince = Long.MIN_VALUE;
 
     EntityState(int numeric, int features, int categorical) {
-        mean = new double[numeric];
-        variance = new double[numeric];
-        step = new double[numeric];
+        this(new double[numeric], new double[numeric], new double[numeric], new double[features], new double[categorical]);
         Arrays.fill(step, Double.POSITIVE_INFINITY);
-        last = new double[features];
-        beforeLast = new double[categorical];
         Arrays.fill(last, Double.NaN);
         Arrays.fill(beforeLast, Double.NaN);
+    }
+
+    private EntityState(double[] mean, double[] variance, double[] step, double[] last, double[] beforeLast) {
+        this.mean = mean;
+        this.variance = variance;
+        this.step = step;
+        this.last = last;
+        this.beforeLast = beforeLast;
     }
 
     public long count() {
@@ -122,12 +126,7 @@ public final class EntityState {
 
     /** Offset last applied from {@code source} ({@link #sourceKey}), or -1. */
     long appliedOffset(long source) {
-        for (int i = 0; i < sources.length; i++) {
-            if (sources[i] == source) {
-                return offsets[i];
-            }
-        }
-        return -1;
+        return appliedOffsets.get(source, -1);
     }
 
     /** Records that the record at {@code topic}, {@code partition} ({@code source}), {@code offset} was applied. */
@@ -135,16 +134,7 @@ public final class EntityState {
         lastTopic = topic;
         lastPartition = partition;
         lastOffset = offset;
-        for (int i = 0; i < sources.length; i++) {
-            if (sources[i] == source) {
-                offsets[i] = offset;
-                return;
-            }
-        }
-        sources = Arrays.copyOf(sources, sources.length + 1);
-        offsets = Arrays.copyOf(offsets, offsets.length + 1);
-        sources[sources.length - 1] = source;
-        offsets[offsets.length - 1] = offset;
+        appliedOffsets.put(source, offset);
     }
 
     public int sizeBytes() {
@@ -153,12 +143,13 @@ public final class EntityState {
 
     private int sizeBytes(byte[] topic) {
         return 1 + 8 + 4 + 8 + 8 + 8 + 8 + 8
-                + 4 + 8 * (mean.length + variance.length + step.length) + 4 + 8 * last.length + 4 + 8 * beforeLast.length
-                + 4 + 16 * sources.length + 4 + topic.length + 4 + 8;
+                + LengthPrefixed.size(mean) + LengthPrefixed.size(variance) + LengthPrefixed.size(step)
+                + LengthPrefixed.size(last) + LengthPrefixed.size(beforeLast)
+                + appliedOffsets.sizeBytes() + LengthPrefixed.size(topic) + 4 + 8;
     }
 
     private byte[] topicBytes() {
-        return lastTopic == null ? new byte[0] : lastTopic.getBytes(StandardCharsets.UTF_8);
+        return lastTopic == null ? null : lastTopic.getBytes(StandardCharsets.UTF_8);
     }
 
     public byte[] toBytes() {
@@ -166,20 +157,12 @@ public final class EntityState {
         ByteBuffer b = ByteBuffer.allocate(sizeBytes(topic));
         b.put(FORMAT).putLong(count).putInt(run).putLong(lastEventTime).putDouble(logGapMean).putDouble(logGapDeviation)
                 .putLong(gapCount).putLong(silentSince);
-        putArray(b, mean);
-        for (double v : variance) {
-            b.putDouble(v);
+        for (double[] values : new double[][] {mean, variance, step, last, beforeLast}) {
+            LengthPrefixed.putDoubles(b, values);
         }
-        for (double v : step) {
-            b.putDouble(v);
-        }
-        putArray(b, last);
-        putArray(b, beforeLast);
-        b.putInt(sources.length);
-        for (int i = 0; i < sources.length; i++) {
-            b.putLong(sources[i]).putLong(offsets[i]);
-        }
-        b.putInt(lastTopic == null ? -1 : topic.length).put(topic).putInt(lastPartition).putLong(lastOffset);
+        appliedOffsets.write(b);
+        LengthPrefixed.put(b, topic);
+        b.putInt(lastPartition).putLong(lastOffset);
         return b.array();
     }
 
@@ -195,18 +178,8 @@ public final class EntityState {
         double logGapDeviation = b.getDouble();
         long gapCount = b.getLong();
         long silentSince = b.getLong();
-        double[] mean = getArray(b);
-        double[] variance = new double[mean.length];
-        for (int i = 0; i < variance.length; i++) {
-            variance[i] = b.getDouble();
-        }
-        double[] step = new double[mean.length];
-        for (int i = 0; i < step.length; i++) {
-            step[i] = b.getDouble();
-        }
-        double[] last = getArray(b);
-        double[] beforeLast = getArray(b);
-        EntityState s = new EntityState(mean.length, last.length, beforeLast.length);
+        EntityState s = new EntityState(LengthPrefixed.getDoubles(b), LengthPrefixed.getDoubles(b), LengthPrefixed.getDoubles(b),
+                LengthPrefixed.getDoubles(b), LengthPrefixed.getDoubles(b));
         s.count = count;
         s.run = run;
         s.lastEventTime = lastEventTime;
@@ -214,41 +187,11 @@ public final class EntityState {
         s.logGapDeviation = logGapDeviation;
         s.gapCount = gapCount;
         s.silentSince = silentSince;
-        System.arraycopy(mean, 0, s.mean, 0, mean.length);
-        System.arraycopy(variance, 0, s.variance, 0, variance.length);
-        System.arraycopy(step, 0, s.step, 0, step.length);
-        System.arraycopy(last, 0, s.last, 0, last.length);
-        System.arraycopy(beforeLast, 0, s.beforeLast, 0, beforeLast.length);
-        int k = b.getInt();
-        s.sources = new long[k];
-        s.offsets = new long[k];
-        for (int i = 0; i < k; i++) {
-            s.sources[i] = b.getLong();
-            s.offsets[i] = b.getLong();
-        }
-        int topicLength = b.getInt();
-        if (topicLength >= 0) {
-            byte[] topic = new byte[topicLength];
-            b.get(topic);
-            s.lastTopic = new String(topic, StandardCharsets.UTF_8);
-        }
+        s.appliedOffsets = SourceTable.read(b);
+        byte[] topic = LengthPrefixed.get(b);
+        s.lastTopic = topic == null ? null : new String(topic, StandardCharsets.UTF_8);
         s.lastPartition = b.getInt();
         s.lastOffset = b.getLong();
         return s;
-    }
-
-    private static void putArray(ByteBuffer b, double[] values) {
-        b.putInt(values.length);
-        for (double v : values) {
-            b.putDouble(v);
-        }
-    }
-
-    private static double[] getArray(ByteBuffer b) {
-        double[] values = new double[b.getInt()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = b.getDouble();
-        }
-        return values;
     }
 }

@@ -1,5 +1,6 @@
 package dev.vigil.context;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.vigil.score.Json;
 import org.apache.kafka.common.serialization.Serializer;
 
@@ -18,6 +19,12 @@ public sealed interface Silence extends ContextOutput permits SilenceAlert, Sile
 
     /** The entity, null for records without an entity key. */
     String entity();
+
+    /** {@value #KIND}, for both. */
+    @JsonProperty("kind")
+    default String kind() {
+        return KIND;
+    }
 
     /**
      * The id of the alert for the silence that began after the record at {@code sourceId}:

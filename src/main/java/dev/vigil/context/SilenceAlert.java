@@ -14,11 +14,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 public record SilenceAlert(String id, String entity, long lastEventTime, long usualGapMs, long silentMs) implements Silence {
 
-    @JsonProperty("kind")
-    public String kind() {
-        return KIND;
-    }
-
     /** A silence alert opens; {@link SilenceResolved} closes it. */
     @JsonProperty("status")
     public String status() {

@@ -38,10 +38,6 @@ public record SilenceResolved(String alertId, String entity, long lastEventTime,
         return alertId + ID_SUFFIX;
     }
 
-    @JsonProperty("kind")
-    public String kind() {
-        return KIND;
-    }
 
     @JsonProperty("status")
     public String status() {

@@ -34,15 +34,13 @@ public record ParsedRecord(String entity, long eventTime, double[] features, byt
         byte[] topic = sourceTopic.getBytes(StandardCharsets.UTF_8);
         byte[] entityBytes = entity == null ? null : entity.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(1 + LengthPrefixed.size(topic) + 4 + 8 + 8 + LengthPrefixed.size(entityBytes) + 8
-                + 2 + 8 * features.length + LengthPrefixed.size(value));
+                + LengthPrefixed.size(features) + LengthPrefixed.size(value));
         b.put(FORMAT);
         LengthPrefixed.put(b, topic);
         b.putInt(sourcePartition).putLong(sourceOffset).putLong(timestamp);
         LengthPrefixed.put(b, entityBytes);
-        b.putLong(eventTime).putShort((short) features.length);
-        for (double f : features) {
-            b.putDouble(f);
-        }
+        b.putLong(eventTime);
+        LengthPrefixed.putDoubles(b, features);
         LengthPrefixed.put(b, value);
         return b.array();
     }
@@ -59,10 +57,7 @@ public record ParsedRecord(String entity, long eventTime, double[] features, byt
         long timestamp = b.getLong();
         byte[] entityBytes = LengthPrefixed.get(b);
         long eventTime = b.getLong();
-        double[] features = new double[b.getShort()];
-        for (int i = 0; i < features.length; i++) {
-            features[i] = b.getDouble();
-        }
+        double[] features = LengthPrefixed.getDoubles(b);
         return new ParsedRecord(entityBytes == null ? null : new String(entityBytes, StandardCharsets.UTF_8), eventTime,
                 features, LengthPrefixed.get(b), topic, partition, offset, timestamp);
     }

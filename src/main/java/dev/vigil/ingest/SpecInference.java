@@ -256,7 +256,7 @@ public final class SpecInference {
                 if (inference == null) {
                     boolean csv = !line.stripLeading().startsWith("{");
                     boolean header = false;
-                    String[] first = csv ? splitCsv(line) : null;
+                    String[] first = csv ? TabularFile.splitCsv(line, -1) : null;
                     if (csv) {
                         for (String c : first) {
                             String s = c.strip();
@@ -279,7 +279,7 @@ public final class SpecInference {
                     }
                 }
                 if (inference.csv) {
-                    String[] cells = splitCsv(line);
+                    String[] cells = TabularFile.splitCsv(line, -1);
                     if (cells.length != names.size()) {
                         throw new TabularFile.MalformedFileException(where + "expected " + names.size() + " columns, found " + cells.length);
                     }
@@ -600,34 +600,5 @@ public final class SpecInference {
         } catch (NumberFormatException e) {
             return Double.NaN;
         }
-    }
-
-    /** Splits on commas; double-quoted cells may contain commas and doubled quotes (as {@link TabularFile} reads them). */
-    private static String[] splitCsv(String line) {
-        List<String> cells = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cell.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    cell.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                cells.add(cell.toString());
-                cell.setLength(0);
-            } else {
-                cell.append(c);
-            }
-        }
-        cells.add(cell.toString());
-        return cells.toArray(new String[0]);
     }
 }

@@ -223,7 +223,7 @@ public final class TabularFile {
                                         : "timestamp '" + given.timestamp() + "'")
                         + ") and a CSV file has none: give JSON lines, or a spec without paths");
             }
-            String[] first = split(firstLine, -1);
+            String[] first = splitCsv(firstLine, -1);
             columns = first.length;
             boolean header = given != null ? containsAll(first, given.names()) : !allNumeric(first);
             String[] names = new String[columns];
@@ -287,7 +287,7 @@ public final class TabularFile {
 
         @Override
         void readRow(String line) {
-            String[] cells = split(line, columns);
+            String[] cells = splitCsv(line, columns);
             if (cells.length != columns) {
                 throw source.error("expected " + columns + " columns, found " + cells.length);
             }
@@ -322,44 +322,6 @@ public final class TabularFile {
             return true;
         }
 
-        /** Splits on commas; double-quoted cells may contain commas and doubled quotes. */
-        private static String[] split(String line, int expected) {
-            List<String> cells = new ArrayList<>(expected > 0 ? expected : 16);
-            if (line.indexOf('"') < 0) {
-                int start = 0;
-                int comma;
-                while ((comma = line.indexOf(',', start)) >= 0) {
-                    cells.add(line.substring(start, comma));
-                    start = comma + 1;
-                }
-                cells.add(line.substring(start));
-                return cells.toArray(new String[0]);
-            }
-            StringBuilder cell = new StringBuilder();
-            boolean quoted = false;
-            for (int i = 0; i < line.length(); i++) {
-                char c = line.charAt(i);
-                if (quoted) {
-                    if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                        cell.append('"');
-                        i++;
-                    } else if (c == '"') {
-                        quoted = false;
-                    } else {
-                        cell.append(c);
-                    }
-                } else if (c == '"') {
-                    quoted = true;
-                } else if (c == ',') {
-                    cells.add(cell.toString());
-                    cell.setLength(0);
-                } else {
-                    cell.append(c);
-                }
-            }
-            cells.add(cell.toString());
-            return cells.toArray(new String[0]);
-        }
     }
 
     private static final class JsonLinesReader extends Reader {
@@ -451,6 +413,48 @@ public final class TabularFile {
                 throw source.error(what + " at '" + pointer + "': " + e.getMessage());
             }
         }
+    }
+
+    /**
+     * Splits a CSV line on commas; double-quoted cells may contain commas and doubled quotes.
+     * {@code expected} sizes the result when the column count is known (else -1).
+     */
+    static String[] splitCsv(String line, int expected) {
+        List<String> cells = new ArrayList<>(expected > 0 ? expected : 16);
+        if (line.indexOf('"') < 0) {
+            int start = 0;
+            int comma;
+            while ((comma = line.indexOf(',', start)) >= 0) {
+                cells.add(line.substring(start, comma));
+                start = comma + 1;
+            }
+            cells.add(line.substring(start));
+            return cells.toArray(new String[0]);
+        }
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    cell.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(c);
+            }
+        }
+        cells.add(cell.toString());
+        return cells.toArray(new String[0]);
     }
 
     /** {@link Double#parseDouble} without the exception cost on a header cell: NaN when not a number. */

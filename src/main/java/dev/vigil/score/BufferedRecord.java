@@ -20,15 +20,13 @@ public record BufferedRecord(long sequence, SourceId source, long timestamp, Str
         byte[] topic = source.topic().getBytes(StandardCharsets.UTF_8);
         byte[] entityBytes = entity == null ? null : entity.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(1 + 8 + LengthPrefixed.size(topic) + 4 + 8 + 8 + LengthPrefixed.size(entityBytes) + 8
-                + 2 + 8 * features.length + LengthPrefixed.size(key) + LengthPrefixed.size(value));
+                + LengthPrefixed.size(features) + LengthPrefixed.size(key) + LengthPrefixed.size(value));
         b.put(FORMAT).putLong(sequence);
         LengthPrefixed.put(b, topic);
         b.putInt(source.partition()).putLong(source.offset()).putLong(timestamp);
         LengthPrefixed.put(b, entityBytes);
-        b.putLong(eventTime).putShort((short) features.length);
-        for (double f : features) {
-            b.putDouble(f);
-        }
+        b.putLong(eventTime);
+        LengthPrefixed.putDoubles(b, features);
         LengthPrefixed.put(b, key);
         LengthPrefixed.put(b, value);
         return b.array();
@@ -45,10 +43,7 @@ public record BufferedRecord(long sequence, SourceId source, long timestamp, Str
         long timestamp = b.getLong();
         byte[] entityBytes = LengthPrefixed.get(b);
         long eventTime = b.getLong();
-        double[] features = new double[b.getShort()];
-        for (int i = 0; i < features.length; i++) {
-            features[i] = b.getDouble();
-        }
+        double[] features = LengthPrefixed.getDoubles(b);
         return new BufferedRecord(sequence, source, timestamp, entityBytes == null ? null : new String(entityBytes, StandardCharsets.UTF_8),
                 eventTime, features, LengthPrefixed.get(b), LengthPrefixed.get(b));
     }

@@ -1,5 +1,6 @@
 package dev.vigil.score;
 
+import dev.vigil.kafka.LengthPrefixed;
 import java.nio.ByteBuffer;
 
 /**
@@ -15,12 +16,10 @@ public record TrainingSample(long eventTime, boolean scored, boolean anomaly, do
     private static final byte FORMAT = 1;
 
     public byte[] toBytes() {
-        ByteBuffer b = ByteBuffer.allocate(1 + 8 + 2 + 16 + 2 + 8 * features.length);
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 + 2 + 16 + LengthPrefixed.size(features));
         b.put(FORMAT).putLong(eventTime).put((byte) (scored ? 1 : 0)).put((byte) (anomaly ? 1 : 0))
-                .putDouble(score).putDouble(pValue).putShort((short) features.length);
-        for (double f : features) {
-            b.putDouble(f);
-        }
+                .putDouble(score).putDouble(pValue);
+        LengthPrefixed.putDoubles(b, features);
         return b.array();
     }
 
@@ -35,10 +34,7 @@ public record TrainingSample(long eventTime, boolean scored, boolean anomaly, do
         boolean anomaly = b.get() == 1;
         double score = b.getDouble();
         double pValue = b.getDouble();
-        double[] features = new double[b.getShort()];
-        for (int i = 0; i < features.length; i++) {
-            features[i] = b.getDouble();
-        }
+        double[] features = LengthPrefixed.getDoubles(b);
         return new TrainingSample(eventTime, scored, anomaly, score, pValue, features);
     }
 }

@@ -419,7 +419,7 @@ public final class TabularFile {
      * Splits a CSV line on commas; double-quoted cells may contain commas and doubled quotes.
      * {@code expected} sizes the result when the column count is known (else -1).
      */
-    static String[] splitCsv(String line, int expected) {
+    public static String[] splitCsv(String line, int expected) {
         List<String> cells = new ArrayList<>(expected > 0 ? expected : 16);
         if (line.indexOf('"') < 0) {
             int start = 0;

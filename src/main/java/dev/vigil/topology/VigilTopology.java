@@ -20,6 +20,7 @@ import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.score.ModelLoader;
 import dev.vigil.score.VaeBatchScorer;
 import dev.vigil.train.Retrainer;
+import dev.vigil.train.TrainingRuns;
 import dev.vigil.train.WindowListener;
 import dev.vigil.train.WindowProcessor;
 import java.nio.charset.StandardCharsets;
@@ -145,6 +146,12 @@ public final class VigilTopology {
 
     /** The topology for {@code settings}: no I/O, so the same settings always describe the same topology. */
     public static Topology build(VigilSettings settings, FeatureSpec spec, ModelHolder models, Listener listener) {
+        return build(settings, spec, models, listener, TrainingRuns.BACKGROUND);
+    }
+
+    /** The same topology, with its trainings run as {@code runs} says ({@link TrainingRuns#INLINE} in a backtest). */
+    public static Topology build(VigilSettings settings, FeatureSpec spec, ModelHolder models, Listener listener,
+                                 TrainingRuns runs) {
         VigilSettings.Topics topics = settings.topics();
         RecordParser parser = settings.ingest().parser(spec);
         Topology topology = new Topology();
@@ -194,7 +201,7 @@ public final class VigilTopology {
         topology.addSink(Names.ALERTS_SINK, topics.alerts(), out, out, Names.INCIDENTS);
 
         if (training) {
-            addTraining(topology, settings, spec, models, listener);
+            addTraining(topology, settings, spec, models, listener, runs);
         }
         addModelLoader(topology, settings, spec, models);
         return topology;
@@ -249,7 +256,7 @@ public final class VigilTopology {
 
     /** Training sample topic ─▶ rolling window ─▶ models topic: one task, on whichever instance owns partition 0. */
     private static void addTraining(Topology topology, VigilSettings settings, FeatureSpec spec, ModelHolder models,
-                                    Listener listener) {
+                                    Listener listener, TrainingRuns runs) {
         ByteArraySerializer out = new ByteArraySerializer();
         ByteArrayDeserializer in = new ByteArrayDeserializer();
         String trainingTopic = settings.topics().training();
@@ -259,7 +266,7 @@ public final class VigilTopology {
         Retrainer retrainer = new Retrainer(spec, training.vae(spec), training.calibration(), settings.alerts().policy(),
                 training.gateTolerance(), training.gateMaxAlertRate(), training.cpuShare());
         topology.addProcessor(Names.WINDOW, () -> new WindowProcessor(Names.WINDOW_STORE, Names.WINDOW_META_STORE,
-                training.window(), retrainer, models::currentBundle, Names.MODELS_SINK, listener), Names.TRAINING_SOURCE);
+                training.window(), retrainer, models::currentBundle, Names.MODELS_SINK, listener, runs), Names.TRAINING_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.WINDOW_STORE), Serdes.Long(), Serdes.ByteArray())
                 .withLoggingEnabled(Map.of()), Names.WINDOW);

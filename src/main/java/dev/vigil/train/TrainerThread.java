@@ -5,10 +5,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
 /**
  * The one training in flight, on a low-priority daemon thread of its own: the punctuator starts it
- * and polls for its end, so scoring never waits for a training.
+ * and polls for its end, so scoring never waits for a training. A backtest runs it inline instead
+ * ({@link TrainingRuns#INLINE}): the replay waits, so the model takes effect at the event time the
+ * training was due.
  */
 final class TrainerThread implements AutoCloseable {
 
@@ -21,12 +24,16 @@ final class TrainerThread implements AutoCloseable {
     record Finished(Retrainer.Outcome outcome, long admittedAtStart, boolean afterShift) {
     }
 
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "vigil-trainer");
-        t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY); // scoring comes first on a small machine
-        return t;
-    });
+    private final ExecutorService executor;
+
+    TrainerThread(TrainingRuns runs) {
+        this.executor = runs == TrainingRuns.INLINE ? null : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "vigil-trainer");
+            t.setDaemon(true);
+            t.setPriority(Thread.MIN_PRIORITY); // scoring comes first on a small machine
+            return t;
+        });
+    }
     private Future<Retrainer.Outcome> running;
     private long admittedAtStart;
     private boolean afterShift;
@@ -41,7 +48,13 @@ final class TrainerThread implements AutoCloseable {
         }
         this.admittedAtStart = admittedAtStart;
         this.afterShift = afterShift;
-        running = executor.submit(run);
+        if (executor != null) {
+            running = executor.submit(run);
+            return;
+        }
+        FutureTask<Retrainer.Outcome> inline = new FutureTask<>(run);
+        inline.run();
+        running = inline;
     }
 
     /** The run that ended, once; empty while it runs or when none was started. A run that threw ends FAILED. */
@@ -62,6 +75,8 @@ final class TrainerThread implements AutoCloseable {
     /** Interrupts the run in flight (a paced one stops at its next pause) and lets the thread go. */
     @Override
     public void close() {
-        executor.shutdownNow();
+        if (executor != null) {
+            executor.shutdownNow();
+        }
     }
 }

@@ -39,6 +39,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private final WindowListener listener;
     private final RetrainingSchedule schedule;
     private final ModelPublisher publisher;
+    private final TrainingRuns runs;
 
     private ProcessorContext<Long, byte[]> context;
     private TrainingWindow window;
@@ -48,7 +49,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private long latestEventTime = Long.MIN_VALUE;
 
     public WindowProcessor(String windowStoreName, String metaStoreName, WindowSettings settings, Retrainer retrainer,
-                           Supplier<ModelBundle> currentModel, String modelsChild, WindowListener listener) {
+                           Supplier<ModelBundle> currentModel, String modelsChild, WindowListener listener, TrainingRuns runs) {
         this.windowStoreName = windowStoreName;
         this.metaStoreName = metaStoreName;
         this.settings = settings;
@@ -56,6 +57,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         this.currentModel = currentModel;
         this.modelsChild = modelsChild;
         this.listener = listener;
+        this.runs = runs;
         this.schedule = new RetrainingSchedule(settings.minRecords(), settings.retrainRecords(), settings.retrainInterval());
         this.publisher = new ModelPublisher(settings.keepVersions(), settings.maxBundleBytes());
     }
@@ -67,7 +69,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         this.admission = new ShiftAdmission(settings.admitMinPValue(), settings.shiftAlertRate(), settings.shiftMinDuration(),
                 settings.shiftAdmitShare(), Math.max(5, settings.minRecords() / 1000));
         this.drift = new DriftFollower(settings.driftUpdateRecords(), settings.driftInterval());
-        this.trainer = new TrainerThread();
+        this.trainer = new TrainerThread(runs);
         listener.windowSize(window.size());
         LOG.info("Training window restored with {} records (last published version {})", window.size(), window.lastVersion());
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::tick);
@@ -127,6 +129,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         if (schedule.due(new RetrainingSchedule.State(hasModel, admission.shifting(), window.size(),
                 window.admittedSinceTraining(), admission.admittedSinceRound(), now - lastTraining))) {
             start();
+            trainer.poll().ifPresent(finished -> finish(finished, now)); // an inline run has ended already
         }
     }
 

@@ -18,7 +18,7 @@ class TrainerThreadTest {
     @Test
     void shouldHandOverTheOutcomeOnceWithWhatWasTrueWhenTheRunStarted() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        try (TrainerThread trainer = new TrainerThread()) {
+        try (TrainerThread trainer = new TrainerThread(TrainingRuns.BACKGROUND)) {
             trainer.start(() -> {
                 release.await(10, TimeUnit.SECONDS);
                 return REJECTED;
@@ -39,7 +39,7 @@ class TrainerThreadTest {
 
     @Test
     void shouldEndARunThatThrowsAsFailedWithTheReason() {
-        try (TrainerThread trainer = new TrainerThread()) {
+        try (TrainerThread trainer = new TrainerThread(TrainingRuns.BACKGROUND)) {
             trainer.start(() -> {
                 throw new IllegalStateException("boom");
             }, 0, false);
@@ -48,6 +48,20 @@ class TrainerThreadTest {
                     Optional::isPresent);
             assertThat(finished.orElseThrow().outcome().result()).isEqualTo(Retrainer.Result.FAILED);
             assertThat(finished.orElseThrow().outcome().reason()).contains("boom");
+        }
+    }
+
+    @Test
+    void shouldRunAnInlineRunOnTheCallersThreadAndHandItOverAtOnce() {
+        Thread caller = Thread.currentThread();
+        try (TrainerThread trainer = new TrainerThread(TrainingRuns.INLINE)) {
+            trainer.start(() -> {
+                assertThat(Thread.currentThread()).isSameAs(caller);
+                return REJECTED;
+            }, 7, false);
+
+            assertThat(trainer.poll()).contains(new TrainerThread.Finished(REJECTED, 7, false));
+            assertThat(trainer.busy()).isFalse();
         }
     }
 }

@@ -1,6 +1,8 @@
 /**
  * {@code vigil bench}: how fast Vigil runs on a real broker, next to the ceiling (a pass-through
- * Kafka Streams app on the same data) and to Random Cut Forest in Vigil's place; and how fast the
- * model alone scores and trains. Data comes from a seeded generator of correlated server metrics.
+ * Kafka Streams app on the same data) and to Random Cut Forest in Vigil's place; how fast the
+ * model alone scores and trains; and what the parse stage costs for flat records and for nested
+ * ones read through JSON Pointers. Data comes from seeded generators (correlated server metrics,
+ * Telegraf-shaped CPU records).
  */
 package dev.vigil.bench;

@@ -2,7 +2,9 @@ package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.bench.ModelBench;
+import dev.vigil.bench.ParseBench;
 import dev.vigil.bench.ThroughputBench;
+import dev.vigil.config.VigilSettings;
 import dev.vigil.kafka.EmbeddedKafka;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -18,13 +20,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vigil bench}: records/s of a pass-through app, Vigil and Vigil with Random Cut Forest on
- * the same data, and Vigil's latency at a fixed rate (see {@link ThroughputBench}). Progress goes
- * to stderr; the report to stdout, with {@code --format json} as one flat JSON object on the last line.
+ * the same data, and Vigil's latency at a fixed rate (see {@link ThroughputBench}); its subcommands
+ * {@code model} and {@code parse} time the VAE and the parse stage alone. Progress goes to stderr;
+ * the report to stdout, with {@code --format json} as one flat JSON object on the last line.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure Vigil's throughput against a pass-through app and Random Cut Forest, and its latency.",
                 "Starts an embedded broker unless --bootstrap-servers is given."},
-        subcommands = BenchCommand.Model.class,
+        subcommands = {BenchCommand.Model.class, BenchCommand.Parse.class},
         exitCodeOnInvalidInput = 2, exitCodeOnExecutionException = 1)
 public final class BenchCommand implements Callable<Integer> {
 
@@ -182,6 +185,52 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 out.printf("  memory with the model loaded: Java heap %.0f MiB, resident %.0f MiB (TensorFlow's native memory included)%n",
                         r.heapUsedMb(), r.residentMb());
+            }
+            out.flush();
+            return VigilCommand.EXIT_OK;
+        }
+    }
+
+    /** {@code vigil bench parse}: the parse stage alone, flat against nested records, no Kafka (see {@link ParseBench}). */
+    @Command(name = "parse", mixinStandardHelpOptions = true,
+            description = "Measure the parse stage in us/record: Telegraf-shaped nested records read through JSON Pointers"
+                    + " against the same values flat (no Kafka).")
+    static final class Parse implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--records", defaultValue = "200000", description = "Records of each layout (default: ${DEFAULT-VALUE}).")
+        int records;
+
+        @Option(names = "--rounds", defaultValue = "7",
+                description = "Timed passes over the records; the fastest counts (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Seed of the data (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+        String format;
+
+        @Override
+        public Integer call() throws Exception {
+            checkFormat(spec, format);
+            if (records < 1 || rounds < 1) {
+                throw new ParameterException(spec.commandLine(), "need --records >= 1 and --rounds >= 1");
+            }
+            // The service's parser under the default ingest limits, as the full bench's stage profile uses.
+            ParseBench.Result r = ParseBench.run(records, rounds, seed, VigilSettings.defaults().ingest(), System.err);
+            PrintWriter out = spec.commandLine().getOut();
+            if (format.equals("json")) {
+                out.println(JSON.writeValueAsString(r.flat()));
+            } else {
+                out.printf("vigil bench parse: %,d records per layout, fastest of %d rounds%n", r.records(), r.rounds());
+                out.printf("  %-44s %10s %8s%n", "layout", "us/record", "bytes");
+                out.printf("  %-44s %10.3f %8.0f%n", "flat (10 fields)", r.flatUs(), r.flatBytes());
+                out.printf("  %-44s %10.3f %8.0f%n", "nested, Telegraf (10 fields, JSON Pointers)", r.nestedUs(), r.nestedBytes());
+                out.printf("  %-44s %10.3f%n", "nested / flat", r.nestedRatio());
+                out.printf("  %-44s %10.3f %8.0f%n", "vigil bench's records (38 fields, flat)", r.generatorUs(), r.generatorBytes());
             }
             out.flush();
             return VigilCommand.EXIT_OK;

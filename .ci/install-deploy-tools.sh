@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the tools the deploy/ tests run, from Debian packages, unless they are already on
-# the PATH. Idempotent.
+# Installs the tools from outside Maven that tests run, from Debian packages, unless they are
+# already on the PATH. Idempotent.
 #   prometheus, promtool (package prometheus)        PrometheusDeployIT
 #   docker-compose 1.29  (package docker-compose)    ComposeConfigIT (`docker-compose config` needs
 #                                                    no Docker engine, so docker.io, only recommended,
 #                                                    is not installed)
+#   chromium             (package chromium)          BacktestReportBrowserTest (headless; its
+#                                                    recommends, desktop extras, are not installed)
 #
 # The prometheus package ships a systemd unit and an init script that would start a server on
 # :9090; the test starts its own server on a free port, so the system one must stay down.
@@ -18,10 +20,12 @@ if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2
   packages+=(prometheus)
 fi
 command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 
 report() {
   echo "$(prometheus --version 2>&1 | head -n1); $(promtool --version 2>&1 | head -n1);" \
-    "$(docker-compose version --short 2>&1 | sed 's/^/docker-compose /')" >&2
+    "$(docker-compose version --short 2>&1 | sed 's/^/docker-compose /');" \
+    "$(chromium --version 2>/dev/null | head -n1)" >&2
 }
 
 if ((${#packages[@]} == 0)); then

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Marks a test class that runs programs from outside Maven (prometheus, promtool,
- * docker-compose).
+ * docker-compose, chromium).
  *
  * <p>The README's test command needs only Java and Maven, so when a tool is missing the class is
  * <em>skipped</em> (reported as skipped, not passed) with one line on stdout naming the tool and

@@ -85,7 +85,7 @@ public final class Backtest {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("nothing to replay: " + source + " has no records");
         }
-        Path stateDir = Files.createTempDirectory("vigil-backtest");
+        Path stateDir = stateDir();
         Recorder recorder = new Recorder();
         String inputTopic = settings.topics().input().get(0);
         VigilSettings.Topics topics = settings.topics();
@@ -122,6 +122,19 @@ public final class Backtest {
             return recorder.result(source, records.size());
         } finally {
             Utils.delete(stateDir.toFile());
+        }
+    }
+
+    /**
+     * A fresh directory for the replay's stores, deleted after it. Not under the OS temp directory,
+     * where Kafka Streams warns that the OS may clean it: under {@code ~/.cache/vigil} when it can be made.
+     */
+    private static Path stateDir() throws IOException {
+        try {
+            Path cache = Files.createDirectories(Path.of(System.getProperty("user.home"), ".cache", "vigil"));
+            return Files.createTempDirectory(cache, "backtest-");
+        } catch (IOException | SecurityException e) {
+            return Files.createTempDirectory("vigil-backtest-");
         }
     }
 

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 TrainCommand.class,
                 ScoreCommand.class,
+                BacktestCommand.class,
                 ModelCommand.class,
                 EvaluateCommand.class,
                 BenchCommand.class,

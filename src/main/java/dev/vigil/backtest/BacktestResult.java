@@ -14,7 +14,8 @@ import java.util.List;
  * @param unscored    records that arrived before the first model (cold start)
  * @param deadLetters records that could not be parsed
  * @param points      one per scored or unscored record, in event-time order
- * @param alerts      the alerts topic's records (first anomaly of each incident, and silences), in order
+ * @param alerts      the alerts that paged: the alerts topic's open records (the first anomaly of each incident, and
+ *                    silences; resolutions are left out), in order
  * @param models      each training run and each model that took effect, in event-time order
  * @param days        per UTC day of event time, in order
  * @param topEntities the entities with the most alerts (then anomalies), at most ten
@@ -36,9 +37,9 @@ public record BacktestResult(String source, long records, long scored, long anom
     }
 
     /**
-     * One record of the alerts topic.
+     * One alert that paged (a record of the alerts topic with status open).
      *
-     * @param kind        {@code anomaly}, or {@code silent} / {@code resolved} for silences and resolutions
+     * @param kind        {@code anomaly}, or {@code silent} for an entity that went quiet
      * @param eventTime   epoch ms
      * @param entity      the entity, or null
      * @param score       the record's score (NaN for a silence)

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
+import dev.vigil.demo.GeneratedRecord;
+import dev.vigil.demo.TrafficGenerator;
+import dev.vigil.ingest.ContextSettings;
 import dev.vigil.ingest.FeatureSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -125,5 +128,27 @@ class BacktestTest {
             assertThat(a.topFeatures().get(0).name()).isIn("a", "b");
         });
         assertThat(result.anomalies()).as("few false alarms besides").isLessThan(INJECTED.size() + 30);
+    }
+
+    /**
+     * A spec with context: parsed records go through the context's repartition topic inside the driver,
+     * and a host that stops reporting raises one silence, judged on event time like everything else.
+     */
+    @Test
+    void shouldReplayWithContextAndRaiseASilenceOnEventTime() throws Exception {
+        TrafficGenerator.Options options = TrafficGenerator.Options.defaults()
+                .withSilence(new TrafficGenerator.Silence("host-03", 1_500, 2_200));
+        List<GeneratedRecord> generated = TrafficGenerator.generate(options, 3_000);
+        FeatureSpec spec = TrafficGenerator.spec().withContext(ContextSettings.defaults());
+        List<BacktestInput.Replayed> replayed = BacktestInput.inEventTimeOrder(generated.stream()
+                .map(r -> new BacktestInput.Replayed(r.key(), r.value(), r.timestamp())).toList(), spec);
+
+        BacktestResult withContext = new Backtest(settings(), spec).run("generated", replayed, null, n -> { });
+
+        long malformed = generated.stream().filter(GeneratedRecord::isMalformed).count();
+        assertThat(withContext.deadLetters()).isEqualTo(malformed);
+        assertThat(withContext.points()).hasSize(generated.size() - (int) malformed);
+        assertThat(withContext.alerts()).filteredOn(a -> a.kind().equals("silent"))
+                .extracting(BacktestResult.AlertRow::entity).containsExactly("host-03");
     }
 }

@@ -16,6 +16,17 @@ import java.util.List;
 /**
  * Turns the bytes of an input value into a {@link ParsedRecord}, or explains in an
  * {@link InvalidRecordException} why it cannot be scored. Stateless and thread-safe.
+ *
+ * <p>The timestamp field holds an ISO-8601 instant ({@link Instant#parse}) or a JSON number of
+ * epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude: below
+ * 10<sup>11</sup> seconds, below 10<sup>14</sup> milliseconds, below 10<sup>17</sup> microseconds,
+ * else nanoseconds. The ranges do not overlap for instants from 1973-03-03 to the year 5138, so
+ * Telegraf's {@code json_timestamp_units} (1s by default, or 1ms, 1us, 1ns) need no setting; but
+ * milliseconds before 1973-03-03 (below 10<sup>11</sup>) are read as seconds. Microseconds and
+ * nanoseconds are truncated to the millisecond before them; a fractional number (some agents write
+ * {@code 1700000000.5} seconds) is rounded to the nearest millisecond. An integer of zero or less is
+ * taken as epoch milliseconds, as it always was; a fractional one, or a number beyond the range of
+ * epoch milliseconds, is {@link ErrorClass#BAD_TIMESTAMP}.
  */
 public final class RecordParser {
 
@@ -28,6 +39,11 @@ public final class RecordParser {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+
+    // Where the units of an epoch timestamp change, by magnitude (see the class comment).
+    private static final long MIN_EPOCH_MILLIS = 100_000_000_000L;
+    private static final long MIN_EPOCH_MICROS = 100_000_000_000_000L;
+    private static final long MIN_EPOCH_NANOS = 100_000_000_000_000_000L;
 
     /** Longest entity key, in UTF-16 characters (at most 3 bytes each in UTF-8). */
     public static final int MAX_ENTITY_CHARS = 1024;
@@ -186,17 +202,57 @@ public final class RecordParser {
             throw new InvalidRecordException(ErrorClass.MISSING_FIELD, "timestamp field '" + spec.timestamp() + "' is missing");
         }
         if (node.isIntegralNumber() && node.canConvertToLong()) {
-            return node.longValue();
+            long v = node.longValue();
+            // Epoch milliseconds, the common case, cost two comparisons.
+            return v >= MIN_EPOCH_MILLIS && v < MIN_EPOCH_MICROS ? v : otherEpochMillis(v);
         }
-        if (node.isTextual()) {
+        if (node.isFloatingPointNumber()) {
+            double ms = fractionalEpochMillis(node.doubleValue());
+            // Not NaN, and within a long: Math.round would quietly clamp what is beyond.
+            if (ms >= 0 && ms < 0x1p63) {
+                return Math.round(ms);
+            }
+        } else if (node.isTextual()) {
             try {
                 return Instant.parse(node.textValue()).toEpochMilli();
             } catch (DateTimeParseException e) {
                 // fall through to the error below
             }
         }
-        throw new InvalidRecordException(ErrorClass.BAD_TIMESTAMP,
-                "timestamp field '" + spec.timestamp() + "' must be epoch milliseconds or an ISO-8601 instant, not " + describe(node));
+        String why = !node.isNumber() ? ""
+                : node.isFloatingPointNumber() && !(node.doubleValue() > 0) ? " (a fraction must be above zero)"
+                : " (beyond the range of epoch milliseconds)";
+        throw new InvalidRecordException(ErrorClass.BAD_TIMESTAMP, "timestamp field '" + spec.timestamp()
+                + "' must be epoch seconds, milliseconds, microseconds or nanoseconds, or an ISO-8601 instant, not "
+                + describe(node) + why);
+    }
+
+    /** An integer timestamp that is not epoch milliseconds from 1973 on, in epoch milliseconds. */
+    private static long otherEpochMillis(long v) {
+        if (v <= 0) {
+            return v; // as it always was: milliseconds, the unit of the Kafka timestamp
+        }
+        if (v < MIN_EPOCH_MILLIS) {
+            return v * 1_000; // seconds, below 10^11: the product cannot overflow
+        }
+        if (v < MIN_EPOCH_NANOS) {
+            return Math.floorDiv(v, 1_000L); // microseconds (milliseconds were taken by the caller)
+        }
+        return Math.floorDiv(v, 1_000_000L);
+    }
+
+    /** A fractional timestamp in epoch milliseconds, not yet rounded; NaN for zero or less (refused). */
+    private static double fractionalEpochMillis(double v) {
+        if (!(v > 0)) {
+            return Double.NaN;
+        }
+        if (v < MIN_EPOCH_MILLIS) {
+            return v * 1e3;
+        }
+        if (v < MIN_EPOCH_MICROS) {
+            return v;
+        }
+        return v < MIN_EPOCH_NANOS ? v / 1e3 : v / 1e6;
     }
 
     /** A feature as errors name it: its name, and where it is read from when that is a path. */

@@ -38,12 +38,13 @@ import java.util.Set;
  *       are inferred) and arrays; fields missing in every record; fields of mixed JSON
  *       types (numbers in some records, strings in others), which no feature type reads.</li>
  *   <li><b>Timestamp</b>: a field present in every record whose values are all integral epoch
- *       milliseconds from 2000-01-01 to 2100-01-01, or all ISO-8601 instants ({@link Instant#parse}),
- *       which is exactly what {@link RecordParser} reads. Among several, the one named like
- *       {@code ts}, {@code timestamp}, {@code time} ... wins, then the first seen; the others are
- *       left out (a clock is a trend, not a feature). Epoch <em>seconds</em> are not read by the
- *       parser, so a time-named field of integral epoch seconds is left out with that reason, never
- *       proposed; other integers are not second-guessed.</li>
+ *       milliseconds, microseconds or nanoseconds from 2000-01-01 to 2100-01-01 (all in one unit), or
+ *       all ISO-8601 instants ({@link Instant#parse}), as {@link RecordParser} reads them; or integral
+ *       epoch <em>seconds</em> of that span (Telegraf's default) in a field named like a clock
+ *       ({@code ts}, {@code timestamp}, {@code time} ...): seconds of that span are also 0.9 to 4.1
+ *       billion, as byte counters often are, so other integers are not second-guessed. Among several,
+ *       the one named like {@code ts}, {@code timestamp}, {@code time} ... wins, then the first seen;
+ *       the others are left out (a clock is a trend, not a feature).</li>
  *   <li><b>Entity key</b>: among string fields present in every record with at least 2 distinct
  *       values and at most 10% of {@code n} distinct, the one with the most distinct values
  *       (entities outnumber the values of a category); ties go to entity-like names ({@code host},
@@ -221,9 +222,9 @@ public final class SpecInference {
             if (Double.isNaN(v) || Double.isInfinite(v)) {
                 s.text(cell);
             } else {
-                boolean integral = cell.indexOf('.') < 0 && cell.indexOf('e') < 0 && cell.indexOf('E') < 0
-                        && v == Math.rint(v) && Math.abs(v) < 9e15;
-                s.number(v, integral, integral ? (long) v : 0);
+                // Parsed again as a long: a double would round epoch nanoseconds (beyond 2^53).
+                long exact = cell.indexOf('.') < 0 && cell.indexOf('e') < 0 && cell.indexOf('E') < 0 ? parseLong(cell) : NOT_A_LONG;
+                s.number(v, exact != NOT_A_LONG, exact == NOT_A_LONG ? 0 : exact);
             }
         }
     }
@@ -323,7 +324,7 @@ public final class SpecInference {
         FieldStats timestamp = timeFields.stream().filter(s -> s.missing() == 0)
                 .min(Comparator.comparingInt(s -> rank(TIME_NAMES, displayName(s)))).orElse(null);
         for (FieldStats s : timeFields) {
-            String kind = s.epochMs == s.present() ? "epoch milliseconds" : "ISO-8601 instants";
+            String kind = s.epochUnit() != null ? s.epochUnit().label : "ISO-8601 instants";
             if (s == timestamp) {
                 decided.put(s.name, new Decision(s.name, Role.TIMESTAMP, null, kind + ", in every record"));
             } else if (s.missing() > 0) {
@@ -401,9 +402,6 @@ public final class SpecInference {
         FeatureSpec.Feature f;
         String why;
         if (s.numbers > 0) {
-            if (s.epochSeconds == n && s.integral == n && rank(TIME_NAMES, displayName(s)) < TIME_NAMES.size()) {
-                return leftOut(s, "epoch seconds, which the timestamp field does not take (epoch milliseconds or ISO-8601)");
-            }
             int distinct = s.numberCounts.size();
             boolean dense = s.integral == n && (double) s.maxLong - s.minLong + 1 <= 2.0 * distinct;
             if (s.integral == n && distinct >= ID_SHARE * n && (dense || idName(displayName(s)))) {
@@ -490,13 +488,40 @@ public final class SpecInference {
     private record Mode(String value, int count, int distinct) {
     }
 
+    /** The units of an integral epoch timestamp, which {@link RecordParser} tells apart by magnitude. */
+    private enum EpochUnit {
+        SECONDS("epoch seconds"), MILLISECONDS("epoch milliseconds"), MICROSECONDS("epoch microseconds"),
+        NANOSECONDS("epoch nanoseconds");
+
+        final String label;
+
+        EpochUnit(String label) {
+            this.label = label;
+        }
+
+        /** The unit of {@code v} when it is an instant from 2000-01-01 to 2100-01-01, else null. */
+        static EpochUnit of(long v) {
+            if (v >= MIN_EPOCH_MS / 1_000 && v < MAX_EPOCH_MS / 1_000) {
+                return SECONDS;
+            }
+            if (v >= MIN_EPOCH_MS && v < MAX_EPOCH_MS) {
+                return MILLISECONDS;
+            }
+            if (v >= MIN_EPOCH_MS * 1_000 && v < MAX_EPOCH_MS * 1_000) {
+                return MICROSECONDS;
+            }
+            return v >= MIN_EPOCH_MS * 1_000_000 && v < MAX_EPOCH_MS * 1_000_000 ? NANOSECONDS : null;
+        }
+    }
+
     /** What one field held across the sample. */
     private final class FieldStats {
         final String name;
         int numbers;
         int integral;
-        int epochMs;
-        int epochSeconds;
+        /** The epoch unit of the first integer, while every integer so far was an instant in that unit. */
+        EpochUnit epochUnit;
+        int epochInstants;
         long minLong = Long.MAX_VALUE;
         long maxLong = Long.MIN_VALUE;
         int trues;
@@ -528,7 +553,18 @@ public final class SpecInference {
 
         boolean isTime() {
             int n = present();
-            return n > 0 && ((integral == n && epochMs == n) || (texts == n && isoInstants == n));
+            return n > 0 && ((integral == n && epochUnit() != null) || (texts == n && isoInstants == n));
+        }
+
+        /**
+         * The unit when every value is an integral epoch instant in it; seconds only in a field named
+         * like a clock (see the class comment).
+         */
+        EpochUnit epochUnit() {
+            if (epochInstants != present() || epochUnit == null) {
+                return null;
+            }
+            return epochUnit != EpochUnit.SECONDS || rank(TIME_NAMES, displayName(this)) < TIME_NAMES.size() ? epochUnit : null;
         }
 
         void number(double v, boolean isIntegral, long asLong) {
@@ -537,8 +573,11 @@ public final class SpecInference {
                 integral++;
                 minLong = Math.min(minLong, asLong);
                 maxLong = Math.max(maxLong, asLong);
-                epochMs += asLong >= MIN_EPOCH_MS && asLong < MAX_EPOCH_MS ? 1 : 0;
-                epochSeconds += asLong >= MIN_EPOCH_MS / 1000 && asLong < MAX_EPOCH_MS / 1000 ? 1 : 0;
+                EpochUnit unit = EpochUnit.of(asLong);
+                if (epochInstants == integral - 1 && unit != null && (epochUnit == null || epochUnit == unit)) {
+                    epochUnit = unit;
+                    epochInstants++;
+                }
             }
             if (numberCounts.size() < MAX_TRACKED || numberCounts.containsKey(v)) {
                 numberCounts.merge(v, 1, Integer::sum);
@@ -586,6 +625,18 @@ public final class SpecInference {
             }
             int distinct = (trues > 0 ? 1 : 0) + (falses > 0 ? 1 : 0);
             return trues >= falses ? new Mode("true", trues, distinct) : new Mode("false", falses, distinct);
+        }
+    }
+
+    /** What {@link #parseLong} returns for a cell that is not an integer within a long. */
+    private static final long NOT_A_LONG = Long.MIN_VALUE;
+
+    /** {@link Long#parseLong}, {@link #NOT_A_LONG} when not an integer within (Long.MIN_VALUE, Long.MAX_VALUE]. */
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return NOT_A_LONG;
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.ingest.SpecInference.Role;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,6 +15,8 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SpecInferenceTest {
 
@@ -85,15 +88,62 @@ class SpecInferenceTest {
     }
 
     @Test
-    void shouldProposeAnIsoTimestampButNeverEpochSeconds() throws IOException {
+    void shouldProposeAnIsoTimestamp() throws IOException {
         SpecInference.Result iso = infer(file("iso.jsonl", 200, i -> "{\"at\":\"" + java.time.Instant.ofEpochMilli(T0 + 1000L * i)
                 + "\",\"x\":" + i % 7 + "}"));
         assertThat(iso.spec().timestamp()).isEqualTo("at");
+    }
 
-        SpecInference.Result seconds = infer(file("seconds.jsonl", 200, i -> "{\"ts\":" + (T0 / 1000 + i) + ",\"x\":" + i % 7 + "}"));
-        assertThat(seconds.spec().timestamp()).isNull();
-        assertThat(seconds.decision("ts").role()).isEqualTo(Role.LEFT_OUT);
-        assertThat(seconds.decision("ts").why()).startsWith("epoch seconds");
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"epoch seconds, 1, 1000", "epoch microseconds, 1000, 1", "epoch nanoseconds, 1000000, 1"})
+    void shouldProposeATimestampOfEpochSecondsMicrosOrNanosAsTheParserReadsIt(String kind, long times, long per)
+            throws IOException, InvalidRecordException {
+        Path f = file("clock.jsonl", 200, i -> "{\"ts\":" + (T0 + 1000L * i) * times / per + ",\"x\":" + i % 7 + "}");
+        SpecInference.Result result = infer(f);
+        assertThat(result.spec().timestamp()).isEqualTo("ts");
+        assertThat(result.decision("ts").why()).isEqualTo(kind + ", in every record");
+        String line = Files.readAllLines(f).get(3);
+        assertThat(new RecordParser(result.spec(), 1 << 20, false).parse(null, line.getBytes(StandardCharsets.UTF_8), -1).eventTime())
+                .isEqualTo(T0 + 3000);
+    }
+
+    @Test
+    void shouldProposeEpochNanosInACsvColumnThoughADoubleCannotHoldThem() throws IOException {
+        Path f = file("nanos.csv", "ts,x", 200, i -> (T0 + 1000L * i) * 1_000_000 + 7 + "," + i % 7);
+        assertThat(infer(f).spec().timestamp()).isEqualTo("ts");
+    }
+
+    @Test
+    void shouldKeepIntegersOfTheEpochSecondsSpanAsFeaturesUnlessTheFieldIsNamedLikeAClock() throws IOException {
+        // 0.9 to 4.1 billion: bytes as often as seconds. Only a clock's name makes them a timestamp.
+        Path f = file("mem.jsonl", 200, i -> "{\"fields\":{\"used\":" + (3_000_000_000L + 4096L * (i * 37 % 101))
+                + ",\"free\":" + (1_000_000_000L + 4096L * (i * 53 % 89)) + "},\"timestamp\":" + (T0 / 1000 + 10L * i) + "}");
+        SpecInference.Result result = infer(f);
+        assertThat(result.spec().timestamp()).isEqualTo("timestamp");
+        assertThat(result.spec().names()).containsExactly("used", "free");
+        assertThat(result.decision("timestamp").why()).isEqualTo("epoch seconds, in every record");
+
+        Path counters = file("counters.jsonl", 200, i -> "{\"bytes\":" + (T0 / 1000 + 10L * i) + ",\"x\":" + i % 7 + "}");
+        assertThat(infer(counters).spec().timestamp()).isNull();
+    }
+
+    @Test
+    void shouldReadTheEventTimeOfATelegrafRecordInDefaultEpochSecondsFromTheInferredSpec()
+            throws IOException, InvalidRecordException {
+        // Telegraf's JSON output as it writes it (keys sorted, json_timestamp_units = "1s" by default).
+        String first = "{\"fields\":{\"usage_idle\":97.1,\"usage_user\":1.2},\"name\":\"cpu\","
+                + "\"tags\":{\"cpu\":\"cpu-total\",\"host\":\"h1\"},\"timestamp\":1700000000}";
+        Path f = file("telegraf-seconds.jsonl", 500, i -> i == 0 ? first
+                : "{\"fields\":{\"usage_idle\":" + (90 + i % 9) + ".5,\"usage_user\":" + (i % 7) + ".25},\"name\":\"cpu\","
+                        + "\"tags\":{\"cpu\":\"cpu-total\",\"host\":\"h" + (i + 1) % 5 + "\"},\"timestamp\":" + (1700000000L + 10L * i) + "}");
+        FeatureSpec spec = infer(f).spec();
+        assertThat(spec.timestamp()).isEqualTo("timestamp");
+        assertThat(spec.entityKey()).isEqualTo("/tags/host");
+
+        ParsedRecord parsed = new RecordParser(spec, 1 << 20, false).parse(null, first.getBytes(StandardCharsets.UTF_8), -1);
+        assertThat(parsed.eventTime()).isEqualTo(1700000000000L);
+        assertThat(parsed.entity()).isEqualTo("h1");
+        assertThat(parsed.features()).containsExactly(97.1, 1.2);
     }
 
     @Test

@@ -123,8 +123,9 @@ class ContextTopologyTest {
         }
     }
 
+    /** {@code ts} is written as an ISO-8601 instant: an integer this small would be read as epoch seconds. */
     private static String value(String host, long ts, double cpu, Double mem, String region, boolean up) {
-        return "{\"host\":\"" + host + "\",\"ts\":" + ts + ",\"cpu\":" + cpu + (mem == null ? "" : ",\"mem\":" + mem)
+        return "{\"host\":\"" + host + "\",\"ts\":\"" + Instant.ofEpochMilli(ts) + "\",\"cpu\":" + cpu + (mem == null ? "" : ",\"mem\":" + mem)
                 + ",\"region\":\"" + region + "\",\"up\":" + up + "}";
     }
 

@@ -90,8 +90,10 @@ class VigilTopologyTest {
         }
     }
 
+    /** {@code ts} is written as an ISO-8601 instant: an integer this small would be read as epoch seconds. */
     private static String record(String host, long ts, double cpu) {
-        return "{\"host\":\"" + host + "\",\"ts\":" + ts + ",\"cpu\":" + cpu + ",\"mem\":0.5,\"region\":\"eu\",\"up\":true}";
+        return "{\"host\":\"" + host + "\",\"ts\":\"" + Instant.ofEpochMilli(ts) + "\",\"cpu\":" + cpu
+                + ",\"mem\":0.5,\"region\":\"eu\",\"up\":true}";
     }
 
     private void send(String value) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.ingest.FeatureSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -40,23 +41,30 @@ class BacktestCommandTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
-    /** Telegraf's JSON output shape: x2 = 2 x1 + noise under "fields", three hosts; the last rows lie far off the line. */
-    private Path telegraf(String name, int rows, int outliers, long seed, long start) throws IOException {
+    /**
+     * Telegraf's JSON output as it writes it (keys in its order, epoch seconds, one record per host every
+     * 10 s): x2 = 2 x1 + noise under "fields", three hosts; the last {@code outliers} rows lie far off the line.
+     */
+    private Path telegraf(String name, int rows, int outliers, long seed, long startSeconds) throws IOException {
         Random random = new Random(seed);
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < rows; i++) {
             double x1 = random.nextGaussian();
             double x2 = 2 * x1 + 0.1 * random.nextGaussian() + (i >= rows - outliers ? 30 : 0);
-            sb.append("{\"name\":\"cpu\",\"tags\":{\"host\":\"h").append(i % 3).append("\"},\"fields\":{\"x1\":").append(x1)
-                    .append(",\"x2\":").append(x2).append("},\"timestamp\":").append(start + i * 1000L).append("}\n");
+            sb.append("{\"fields\":{\"x1\":").append(x1).append(",\"x2\":").append(x2)
+                    .append("},\"name\":\"cpu\",\"tags\":{\"cpu\":\"cpu-total\",\"host\":\"h").append(i % 3)
+                    .append("\"},\"timestamp\":").append(startSeconds + (i / 3) * 10L).append("}\n");
         }
         return Files.writeString(dir.resolve(name), sb);
     }
 
-    /** A spec inferred from three hours of Telegraf-shaped history, and a model trained on it; returns the model. */
+    /** A spec inferred from under three hours of Telegraf's output, and a model trained on it; returns the model. */
     private Path inferAndTrain(Path spec) throws IOException {
-        Path history = telegraf("train.jsonl", 3000, 0, 1, 1_700_000_000_000L);
+        Path history = telegraf("train.jsonl", 3000, 0, 1, 1_700_000_000L);
         assertThat(run("spec", "infer", "--data", history.toString(), "--out", spec.toString()).exit()).isZero();
+        FeatureSpec inferred = FeatureSpec.load(spec);
+        assertThat(inferred.timestamp()).as("Telegraf's epoch seconds").isEqualTo("timestamp");
+        assertThat(inferred.entityKey()).isEqualTo("/tags/host");
         Path model = dir.resolve("model.vglm");
         assertThat(run("train", "--data", history.toString(), "--spec", spec.toString(), "--out", model.toString(),
                 "--epochs", "40").exit()).isZero();
@@ -68,7 +76,7 @@ class BacktestCommandTest {
         Path spec = dir.resolve("spec.json");
         Path model = inferAndTrain(spec);
 
-        Path recent = telegraf("recent.jsonl", 600, 5, 2, 1_700_003_000_000L);
+        Path recent = telegraf("recent.jsonl", 600, 5, 2, 1_700_030_000L);
         Path report = dir.resolve("report.html");
         Run backtest = run("backtest", "--data", recent.toString(), "--spec", spec.toString(), "--model", model.toString(),
                 "--report", report.toString(), "--format", "json");
@@ -91,11 +99,11 @@ class BacktestCommandTest {
         Path spec = dir.resolve("spec.json");
         Path model = inferAndTrain(spec);
 
-        Run backtest = run("backtest", "--data", telegraf("recent.jsonl", 200, 2, 2, 1_700_003_000_000L).toString(),
+        Run backtest = run("backtest", "--data", telegraf("recent.jsonl", 200, 2, 2, 1_700_030_000L).toString(),
                 "--spec", spec.toString(), "--model", model.toString(), "--report", dir.resolve("r.html").toString());
 
         assertThat(backtest.exit()).as(backtest.err()).isZero();
-        assertThat(backtest.out()).contains("200 records from").contains("per day (UTC):").contains("2023-11-14")
+        assertThat(backtest.out()).contains("200 records from").contains("per day (UTC):").contains("2023-11-15")
                 .contains("v1   given").contains("top entities:");
     }
 

@@ -3,12 +3,10 @@ package dev.vigil.backtest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.config.VigilSettings;
-import dev.vigil.ingest.ErrorClass;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.Alert;
 import dev.vigil.score.ModelHolder;
-import dev.vigil.score.Outcome;
 import dev.vigil.topology.VigilTopology;
 import dev.vigil.train.Retrainer;
 import dev.vigil.train.TrainingRuns;
@@ -303,34 +301,6 @@ public final class Backtest {
 
         private static LocalDate day(long epochMs) {
             return Instant.ofEpochMilli(epochMs).atZone(ZoneOffset.UTC).toLocalDate();
-        }
-
-        @Override
-        public void entitiesHeld(String task, long entities) {
-        }
-
-        @Override
-        public void windowSize(long records) {
-        }
-
-        @Override
-        public void shiftDetected() {
-        }
-
-        @Override
-        public void shiftSettled() {
-        }
-
-        @Override
-        public void deadLetter(String sourceTopic, ErrorClass errorClass) {
-        }
-
-        @Override
-        public void batchScored(int size, long nanos) {
-        }
-
-        @Override
-        public void outcome(String sourceTopic, Outcome outcome, double score, long timestamp) {
         }
     }
 }

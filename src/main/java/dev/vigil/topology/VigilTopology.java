@@ -95,50 +95,51 @@ public final class VigilTopology {
         }
     }
 
-    /** Everything the topology reports as it runs; metrics implement it. */
+    /** Everything the topology reports as it runs; metrics implement it. Each call does nothing unless overridden. */
     public interface Listener extends IngestProcessor.Listener, ScoringProcessor.Listener, IncidentProcessor.Listener,
             WindowListener, ContextProcessor.Listener {
         Listener NONE = new Listener() {
-            @Override
-            public void entitiesHeld(String task, long entities) {
-            }
-
-            @Override
-            public void windowSize(long records) {
-            }
-
-            @Override
-            public void trainingFinished(Retrainer.Outcome outcome) {
-            }
-
-            @Override
-            public void shiftDetected() {
-            }
-
-            @Override
-            public void shiftSettled() {
-            }
-
-            @Override
-            public void deadLetter(String sourceTopic, ErrorClass errorClass) {
-            }
-
-            @Override
-            public void batchScored(int size, long nanos) {
-            }
-
-            @Override
-            public void outcome(String sourceTopic, Outcome outcome, double score, long timestamp) {
-            }
-
-            @Override
-            public void alerted(Alert alert) {
-            }
-
-            @Override
-            public void folded(Alert alert) {
-            }
         };
+
+        @Override
+        default void entitiesHeld(String task, long entities) {
+        }
+
+        @Override
+        default void windowSize(long records) {
+        }
+
+        @Override
+        default void trainingFinished(Retrainer.Outcome outcome) {
+        }
+
+        @Override
+        default void shiftDetected() {
+        }
+
+        @Override
+        default void shiftSettled() {
+        }
+
+        @Override
+        default void deadLetter(String sourceTopic, ErrorClass errorClass) {
+        }
+
+        @Override
+        default void batchScored(int size, long nanos) {
+        }
+
+        @Override
+        default void outcome(String sourceTopic, Outcome outcome, double score, long timestamp) {
+        }
+
+        @Override
+        default void alerted(Alert alert) {
+        }
+
+        @Override
+        default void folded(Alert alert) {
+        }
     }
 
     private VigilTopology() {

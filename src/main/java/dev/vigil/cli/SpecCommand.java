@@ -17,6 +17,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import dev.vigil.config.VigilConfig;
+import dev.vigil.service.StreamsSettings;
+import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -59,8 +62,16 @@ final class SpecCommand implements Runnable {
         @Option(names = "--topic", paramLabel = "TOPIC", description = "Read the sample from this topic (JSON object values) instead.")
         String topic;
 
-        @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "The cluster of --topic.")
+        @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+                description = "The cluster of --topic (overrides kafka.bootstrap.servers of --config).")
         String bootstrapServers;
+
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+                description = "Properties file whose kafka.* keys (bootstrap servers, security) reach the cluster of --topic.")
+        Path configFile;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides one configuration key (repeatable).")
+        Map<String, String> sets = new HashMap<>();
 
         @Option(names = "--sample", paramLabel = "N", defaultValue = "10000",
                 description = "Records to read: the first N of the file, or up to N from the beginning of the topic, "
@@ -82,8 +93,8 @@ final class SpecCommand implements Runnable {
             if ((data == null) == (topic == null)) {
                 throw new ParameterException(command.commandLine(), "give either --data FILE or --topic TOPIC");
             }
-            if (topic != null && bootstrapServers == null) {
-                throw new ParameterException(command.commandLine(), "--topic needs --bootstrap-servers");
+            if (topic == null && (configFile != null || !sets.isEmpty())) {
+                throw new ParameterException(command.commandLine(), "--config and --set are for --topic: a file needs none");
             }
             if (sample < 1) {
                 throw new ParameterException(command.commandLine(), "--sample must be at least 1");
@@ -133,9 +144,16 @@ final class SpecCommand implements Runnable {
 
         /** Up to {@code sample} records from the beginning of every partition, an equal share each, up to the end offsets. */
         private TopicSample readTopic() {
-            Map<String, Object> props = new HashMap<>();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            // The cluster's address and security settings as vigil run reads them: the file, the environment, the options.
+            Map<String, String> overrides = new HashMap<>(sets);
+            if (bootstrapServers != null) {
+                overrides.put("kafka.bootstrap.servers", bootstrapServers);
+            }
+            Properties props = StreamsSettings.clientProperties(VigilConfig.load(configFile, System.getenv(), overrides),
+                    ConsumerConfig.configNames());
+            props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+            String bootstrapServers = props.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             props.put(ConsumerConfig.CLIENT_ID_CONFIG, "vigil-spec-infer");
             long deadline = System.nanoTime() + timeout.toNanos();
             SpecInference inference = new SpecInference(exclude, false);

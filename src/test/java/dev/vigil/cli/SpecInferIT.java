@@ -11,6 +11,9 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -42,5 +45,26 @@ class SpecInferIT {
         assertThat(spec.entityKey()).isEqualTo("host");
         assertThat(spec.timestamp()).isEqualTo("ts");
         assertThat(spec.names()).containsExactlyInAnyOrderElementsOf(TrafficGenerator.spec().names());
+    }
+
+    /** The cluster's address (and, on a secured cluster, its security settings) may come from the config file, as for vigil run. */
+    @Test
+    void shouldReachTheClusterThroughTheConfigFile(@TempDir Path dir) throws Exception {
+        String topic = KafkaBroker.createTopic("spec-infer-config", 1);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        TrafficGenerator.generate(TrafficGenerator.Options.defaults().withMalformedRate(0), 200)
+                .forEach(r -> records.add(r.toProducerRecord(topic)));
+        TestRecords.produce(KafkaBroker.bootstrapServers(), records);
+        Path config = Files.writeString(dir.resolve("vigil.properties"), "kafka.bootstrap.servers=" + KafkaBroker.bootstrapServers() + "\n");
+
+        CommandLine cli = VigilCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute("spec", "infer", "--topic", topic, "--config", config.toString());
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(FeatureSpec.parse(out.toString()).entityKey()).isEqualTo("host");
     }
 }

@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import dev.vigil.config.VigilConfig;
+import dev.vigil.ingest.ContextSettings;
+import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.service.StreamsSettings;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -81,6 +83,11 @@ final class SpecCommand implements Runnable {
         @Option(names = "--exclude", paramLabel = "COLS", split = ",", description = "Fields to leave out, comma separated (e.g. a label).")
         List<String> exclude = new ArrayList<>();
 
+        @Option(names = "--context",
+                description = "Add the default context block (each entity's recent history: stuck values, jumps, silences; "
+                        + "see the README). Only for records in time order: not for a shuffled benchmark file.")
+        boolean context;
+
         @Option(names = "--out", paramLabel = "FILE", description = "Where to write the spec (default: stdout).")
         Path out;
 
@@ -129,7 +136,8 @@ final class SpecCommand implements Runnable {
             if (result.spec() == null) {
                 throw new VigilCommand.UsageException("no field of " + source + " can be a feature (see the table above)");
             }
-            String json = result.spec().toJson() + System.lineSeparator();
+            FeatureSpec spec = context ? result.spec().withContext(ContextSettings.defaults()) : result.spec();
+            String json = spec.toJson() + System.lineSeparator();
             if (out != null) {
                 Files.writeString(out, json);
             } else {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.demo.GeneratedRecord;
 import dev.vigil.demo.TrafficGenerator;
+import dev.vigil.ingest.ContextSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.FeatureType;
 import java.io.IOException;
@@ -72,6 +73,17 @@ class SpecInferCommandTest {
         FeatureSpec spec = FeatureSpec.parse(infer.out());
         assertThat(spec.names()).doesNotContain("canary", "errors").contains("cpu");
         assertThat(infer.err()).contains("500 records").containsPattern("canary +left out +--exclude");
+    }
+
+    @Test
+    void shouldAddTheDefaultContextBlockWhenAsked() throws IOException {
+        Run plain = run("spec", "infer", "--data", generated().toString(), "--sample", "500");
+        Run withContext = run("spec", "infer", "--data", generated().toString(), "--sample", "500", "--context");
+        assertThat(withContext.exitCode()).as(withContext.err()).isZero();
+        assertThat(FeatureSpec.parse(plain.out()).hasContext()).isFalse();
+        FeatureSpec spec = FeatureSpec.parse(withContext.out());
+        assertThat(spec.context()).isEqualTo(ContextSettings.defaults());
+        assertThat(spec.features()).isEqualTo(FeatureSpec.parse(plain.out()).features());
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class StageProfile {
         }
     }
 
-    private static final int RECORDS = 50_000;
+    private static final int MAX_RECORDS = 50_000;
     /** Where results go so the JIT cannot drop the work that made them. */
     static volatile long blackhole;
     private static final int ROUNDS = 3;
@@ -53,21 +53,23 @@ public final class StageProfile {
     }
 
     /**
-     * Times each stage over {@value #RECORDS} records, {@value #ROUNDS} rounds, keeping the fastest round (the least
-     * disturbed), with the ingest limits, batch size, alert policy and scoring threads of {@code settings}.
+     * Times each stage over {@code records} records (at most {@value #MAX_RECORDS}: a small bench profiles as small),
+     * {@value #ROUNDS} rounds, keeping the fastest round (the least disturbed), with the ingest limits, batch size, alert
+     * policy and scoring threads of {@code settings}.
      */
-    public static Costs measure(FeatureSpec spec, ModelBundle bundle, VigilSettings settings, long seed) {
+    public static Costs measure(FeatureSpec spec, ModelBundle bundle, VigilSettings settings, long seed, int records) {
+        int count = Math.max(1, Math.min(MAX_RECORDS, records));
         int batchSize = settings.scoring().batchMaxRecords();
         MetricsGenerator generator = new MetricsGenerator(seed + 4, 0.001);
-        byte[][] keys = new byte[RECORDS][];
-        byte[][] values = new byte[RECORDS][];
-        for (int i = 0; i < RECORDS; i++) {
+        byte[][] keys = new byte[count][];
+        byte[][] values = new byte[count][];
+        for (int i = 0; i < count; i++) {
             keys[i] = generator.nextHost().getBytes(StandardCharsets.UTF_8);
             values[i] = generator.nextValue();
         }
         RecordParser parser = settings.ingest().parser(spec);
-        ParsedRecord[] parsed = new ParsedRecord[RECORDS];
-        double[][] modelRows = new double[RECORDS][];
+        ParsedRecord[] parsed = new ParsedRecord[count];
+        double[][] modelRows = new double[count][];
         double parse = Double.MAX_VALUE;
         double context = spec.hasContext() ? Double.MAX_VALUE : 0;
         double encode = Double.MAX_VALUE;
@@ -77,7 +79,7 @@ public final class StageProfile {
         try (VaeBatchScorer scorer = VaeBatchScorer.open(bundle, settings.alerts().policy(), settings.scoring().threads())) {
             for (int round = 0; round < ROUNDS; round++) {
                 long t0 = System.nanoTime();
-                for (int i = 0; i < RECORDS; i++) {
+                for (int i = 0; i < count; i++) {
                     try {
                         parsed[i] = parser.parse(keys[i], values[i], 0L);
                     } catch (InvalidRecordException e) {
@@ -88,27 +90,27 @@ public final class StageProfile {
                 if (spec.hasContext()) {
                     // The state in memory: the store's own cost is part of the topology's run, not of this stage.
                     ContextTracker tracker = new ContextTracker(spec);
-                    for (int i = 0; i < RECORDS; i++) {
+                    for (int i = 0; i < count; i++) {
                         modelRows[i] = tracker.next(parsed[i].entity(), parsed[i].features(), i);
                     }
                     long tc = System.nanoTime();
-                    context = Math.min(context, (tc - t1) / 1e3 / RECORDS);
+                    context = Math.min(context, (tc - t1) / 1e3 / count);
                     t1 = tc;
                 } else {
-                    for (int i = 0; i < RECORDS; i++) {
+                    for (int i = 0; i < count; i++) {
                         modelRows[i] = parsed[i].features();
                     }
                 }
-                for (int i = 0; i < RECORDS; i++) {
+                for (int i = 0; i < count; i++) {
                     ParsedRecord p = parsed[i];
                     sink += new BufferedRecord(i, new SourceId("bench-input", 0, i), 0L, p.entity(), p.eventTime(),
                             p.features(), keys[i], p.value()).toBytes().length;
                 }
                 long t2 = System.nanoTime();
-                ScoredBatch[] batches = new ScoredBatch[(RECORDS + batchSize - 1) / batchSize];
+                ScoredBatch[] batches = new ScoredBatch[(count + batchSize - 1) / batchSize];
                 for (int b = 0; b < batches.length; b++) {
                     int from = b * batchSize;
-                    double[][] rows = new double[Math.min(batchSize, RECORDS - from)][];
+                    double[][] rows = new double[Math.min(batchSize, count - from)][];
                     for (int i = 0; i < rows.length; i++) {
                         rows[i] = modelRows[from + i];
                     }
@@ -118,7 +120,7 @@ public final class StageProfile {
                     }
                 }
                 long t3 = System.nanoTime();
-                for (int i = 0; i < RECORDS; i++) {
+                for (int i = 0; i < count; i++) {
                     ScoredBatch batch = batches[i / batchSize];
                     int k = i % batchSize;
                     ParsedRecord p = parsed[i];
@@ -127,10 +129,10 @@ public final class StageProfile {
                             scorer.threshold(), scorer.modelVersion(), scorer.calibrationVersion())).length;
                 }
                 long t4 = System.nanoTime();
-                parse = Math.min(parse, (t1 - t0) / 1e3 / RECORDS);
-                encode = Math.min(encode, (t2 - t1) / 1e3 / RECORDS);
-                score = Math.min(score, (t3 - t2) / 1e3 / RECORDS);
-                json = Math.min(json, (t4 - t3) / 1e3 / RECORDS);
+                parse = Math.min(parse, (t1 - t0) / 1e3 / count);
+                encode = Math.min(encode, (t2 - t1) / 1e3 / count);
+                score = Math.min(score, (t3 - t2) / 1e3 / count);
+                json = Math.min(json, (t4 - t3) / 1e3 / count);
             }
         }
         blackhole = sink;

@@ -3,17 +3,14 @@ package dev.vigil.bench;
 import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
-import dev.vigil.ingest.ErrorClass;
 import dev.vigil.context.ContextTracker;
 import dev.vigil.ingest.ContextSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.kafka.TopicSpec;
 import dev.vigil.kafka.Topics;
 import dev.vigil.model.ModelBundle;
-import dev.vigil.score.Alert;
 import dev.vigil.score.BatchScorer;
 import dev.vigil.score.ModelHolder;
-import dev.vigil.score.Outcome;
 import dev.vigil.score.VaeBatchScorer;
 import dev.vigil.service.StreamsSettings;
 import dev.vigil.topology.VigilTopology;
@@ -21,6 +18,7 @@ import dev.vigil.train.ModelTrainer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +31,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -43,6 +45,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -52,7 +56,8 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 /**
  * {@code vigil bench}: throughput of three Kafka Streams applications on the same preloaded data,
- * one after another on one broker, then end-to-end latency of Vigil at a fixed offered rate.
+ * one after another on one broker, then end-to-end latency of the pass-through and of Vigil at a fixed
+ * offered rate (and, for {@code --latency-curve}, at several), with the parts of Vigil's latency.
  *
  * <ol>
  *   <li>a pass-through app (parse JSON, forward): the ceiling;</li>
@@ -66,11 +71,16 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
  * benchmark share the clock). A discarded warm-up runs the first two apps over a smaller topic
  * first, so the JIT has compiled the shared client and Streams code before anything is measured.
  *
- * <p>Latency: a producer offers records at a fixed rate; a consumer on the scores topic matches
- * each score to its input by offset. Latency is from just before {@code send} to the consumer
- * receiving the score, so it includes producer batching, both broker hops, the micro-batch wait,
- * scoring and the Streams producer's linger. The first second is left out (consumer and fetch
- * sessions settling).
+ * <p>Latency: a producer offers records at a fixed rate to a fresh input topic, each stamped with
+ * its index (its offset) in a header; a consumer on the output topic matches each output to its
+ * input, by the score's {@code offset} field for Vigil and by the header, which the pass-through
+ * carries through, for the pass-through. Latency is from just before {@code send} to the consumer
+ * receiving the output, so it includes producer batching, both broker hops, the micro-batch wait,
+ * scoring, the Streams producer's linger and, under {@code exactly_once_v2}, the wait for the commit
+ * (the consumer reads committed records only). The first second is left out (consumer and fetch
+ * sessions settling). Both applications get the same Kafka Streams properties
+ * ({@link StreamsSettings}), and each rate gets a fresh application of each, so Kafka's windowed
+ * metrics of a run describe that run alone (its settling second included).
  */
 public final class ThroughputBench {
 
@@ -78,14 +88,15 @@ public final class ThroughputBench {
      * @param records         input records for each throughput run
      * @param warmupRecords   records of the discarded warm-up (0 = none)
      * @param trainRecords    generated normal records the VAE and RCF are trained on
-     * @param latencyRate     offered records/s for the latency run; 0 = half of Vigil's measured maximum
-     * @param latencyDuration how long to offer records for the latency run
+     * @param latencyRate     offered records/s for the latency runs; 0 = half of the pass-through's measured maximum
+     * @param latencyDuration how long to offer records in each latency run
+     * @param curveRates      further rates (records/s, each >= 1) to measure latency at; empty = the one rate only
      * @param guarantee       {@code at_least_once} or {@code exactly_once_v2}, for every run
      * @param seed            seeds the data, the VAE and the forest
      * @param settings        extra {@code vigil.*} / {@code kafka.*} settings for every run
      */
     public record Options(int records, int warmupRecords, int trainRecords, double latencyRate, Duration latencyDuration,
-                          String guarantee, long seed, Map<String, String> settings, boolean context) {
+                          List<Double> curveRates, String guarantee, long seed, Map<String, String> settings, boolean context) {
         public Options {
             if (records < 1 || warmupRecords < 0 || trainRecords <= 2 * RcfBatchScorer.SAMPLE_SIZE + 600) {
                 throw new IllegalArgumentException("records must be >= 1, warmupRecords >= 0, trainRecords > "
@@ -94,6 +105,10 @@ public final class ThroughputBench {
             if (!(latencyRate >= 0) || latencyDuration.isNegative() || latencyDuration.isZero()) {
                 throw new IllegalArgumentException("latencyRate must be >= 0 and latencyDuration positive");
             }
+            if (curveRates.stream().anyMatch(r -> !(r >= 1) || Double.isInfinite(r))) {
+                throw new IllegalArgumentException("curve rates must be finite and >= 1 record/s, got " + curveRates);
+            }
+            curveRates = List.copyOf(curveRates);
             if (!guarantee.equals(StreamsConfig.AT_LEAST_ONCE) && !guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
                 throw new IllegalArgumentException("guarantee must be at_least_once or exactly_once_v2, got " + guarantee);
             }
@@ -113,10 +128,17 @@ public final class ThroughputBench {
     public record BufferCost(long changelogRecords, long changelogBytes) {
     }
 
-    /** Everything {@code vigil bench} reports. */
-    public record Result(long records, String guarantee, Run passThrough, Run vigil, Run rcf, double latencyRate,
-                         long latencySamples, long latencyMissing, double latencyP50Ms, double latencyP99Ms,
-                         double latencyMaxMs, StageProfile.Costs stages, BufferCost bufferCost, boolean context) {
+    /** The rates of {@code --latency-curve} unless {@code --latency-rates} says otherwise; half the maximum is added. */
+    public static final List<Double> DEFAULT_CURVE_RATES = List.of(1_000.0, 5_000.0, 10_000.0);
+
+    /**
+     * Everything {@code vigil bench} reports. {@code latency} is the point at the one rate ({@code latency_rate});
+     * {@code curve} holds every point of {@code --latency-curve}, ascending by rate and that one included, and is empty
+     * without it. {@code kafka}: the latency-shaping settings every run had.
+     */
+    public record Result(long records, String guarantee, Run passThrough, Run vigil, Run rcf, LatencyPoint latency,
+                         List<LatencyPoint> curve, LatencySettings kafka, StageProfile.Costs stages, BufferCost bufferCost,
+                         boolean context) {
 
         public double ratioVsPassThrough() {
             return vigil.recordsPerSecond() / passThrough.recordsPerSecond();
@@ -134,12 +156,12 @@ public final class ThroughputBench {
             m.put("rcf_rps", round(rcf.recordsPerSecond()));
             m.put("ratio_vs_passthrough", round3(ratioVsPassThrough()));
             m.put("ratio_vs_rcf", round3(ratioVsRcf()));
-            m.put("latency_p50_ms", round3(latencyP50Ms));
-            m.put("latency_p99_ms", round3(latencyP99Ms));
-            m.put("latency_max_ms", round3(latencyMaxMs));
-            m.put("latency_rate", round(latencyRate));
-            m.put("latency_samples", latencySamples);
-            m.put("latency_missing", latencyMissing);
+            m.put("latency_p50_ms", round3(latency.vigil().p50Ms()));
+            m.put("latency_p99_ms", round3(latency.vigil().p99Ms()));
+            m.put("latency_max_ms", round3(latency.vigil().maxMs()));
+            m.put("latency_rate", round(latency.rate()));
+            m.put("latency_samples", latency.vigil().samples());
+            m.put("latency_missing", latency.vigil().missing());
             m.put("records", records);
             m.put("guarantee", guarantee);
             m.put("context", context);
@@ -148,11 +170,26 @@ public final class ThroughputBench {
             m.put("buffer_changelog_records_per_input", round3((double) bufferCost.changelogRecords() / records));
             m.put("buffer_changelog_bytes_per_input", round3((double) bufferCost.changelogBytes() / records));
             m.putAll(stages.flat());
+            // Puts the latency_* keys above again, unchanged and in place, and adds the pass-through's and the parts.
+            latency.putInto(m, "");
+            kafka.putInto(m);
+            m.put("latency_curve", !curve.isEmpty());
+            if (!curve.isEmpty()) {
+                m.put("curve_rates", curve.stream().map(p -> Long.toString(rateKey(p.rate()))).collect(Collectors.joining(",")));
+                for (LatencyPoint point : curve) {
+                    point.putInto(m, "curve_" + rateKey(point.rate()) + "_");
+                }
+            }
             return m;
         }
 
+        /** A curve point's rate as it appears in its keys ({@code curve_5000_latency_p99_ms}). */
+        static long rateKey(double rate) {
+            return Math.round(rate);
+        }
+
         static double round(double v) {
-            return Math.round(v * 10) / 10.0;
+            return Double.isNaN(v) ? v : Math.round(v * 10) / 10.0;
         }
 
         static double round3(double v) {
@@ -162,7 +199,8 @@ public final class ThroughputBench {
 
     private static final String INPUT = "bench-input";
     private static final String WARMUP_INPUT = "bench-warmup-input";
-    private static final String LATENCY_INPUT = "bench-latency-input";
+    /** Header of each latency input record: its index, i.e. its offset, as 8 big-endian bytes. */
+    static final String INDEX_HEADER = "vigil-bench-index";
     private static final Duration SETTLE = Duration.ofSeconds(1);
 
     private final String bootstrap;
@@ -183,7 +221,7 @@ public final class ThroughputBench {
     public Result run() throws InterruptedException {
         FeatureSpec spec = options.context() ? MetricsGenerator.spec().withContext(ContextSettings.defaults()) : MetricsGenerator.spec();
         VigilSettings base = VigilSettings.from(config(INPUT, "bench-scores", Path.of("unused")));
-        ensure(List.of(TopicSpec.of(topic(INPUT), 1), TopicSpec.of(topic(WARMUP_INPUT), 1), TopicSpec.of(topic(LATENCY_INPUT), 1)));
+        ensure(List.of(TopicSpec.of(topic(INPUT), 1), TopicSpec.of(topic(WARMUP_INPUT), 1)));
         status.printf("bench: preloading %,d records (seed %d) ...%n", options.records(), options.seed());
         preload(topic(INPUT), options.records(), options.seed());
         if (options.warmupRecords() > 0) {
@@ -220,14 +258,46 @@ public final class ThroughputBench {
                 RcfBatchScorer.train(spec.modelInput(), training, base.training().calibration().targetFpr(), options.seed()));
         Run rcfNamed = new Run("rcf", rcf.records(), rcf.seconds(), rcf.recordsPerSecond(), rcf.scoreShare());
 
-        double rate = options.latencyRate() > 0 ? options.latencyRate() : vigil.recordsPerSecond() / 2;
-        LatencyRun latency = latency(spec, VaeBatchScorer.open(bundle, policy, threads), rate);
+        double rate = latencyRate(options.latencyRate(), pass);
+        status.printf("bench: latency runs at %,.0f records/s%s%s ...%n", rate,
+                options.latencyRate() > 0 ? "" : " (half the pass-through's maximum)",
+                options.curveRates().isEmpty() ? "" : " and at " + options.curveRates());
+        List<LatencyPoint> points = new ArrayList<>();
+        LatencyPoint atRate = null;
+        for (double r : latencyRates(rate, options.curveRates())) {
+            LatencyPoint point = latencyPoint(spec, () -> VaeBatchScorer.open(bundle, policy, threads), r);
+            points.add(point);
+            if (r == rate) {
+                atRate = point;
+            }
+        }
+        LatencySettings kafka = LatencySettings.of(StreamsSettings.of(config(INPUT, "bench-scores", Path.of("unused"))), base.scoring());
 
         status.println("bench: profiling the stages of Vigil's per-record work in isolation ...");
-        StageProfile.Costs stages = StageProfile.measure(spec, bundle, base, options.seed());
-        return new Result(options.records(), options.guarantee(), pass, vigil, rcfNamed, rate, latency.samples.size(),
-                latency.missing, latency.samples.percentileMs(0.5), latency.samples.percentileMs(0.99),
-                latency.samples.percentileMs(1.0), stages, bufferCost, spec.hasContext());
+        StageProfile.Costs stages = StageProfile.measure(spec, bundle, base, options.seed(), options.records());
+        return new Result(options.records(), options.guarantee(), pass, vigil, rcfNamed, atRate,
+                options.curveRates().isEmpty() ? List.of() : points, kafka, stages, bufferCost, spec.hasContext());
+    }
+
+    /**
+     * The offered rate of the latency runs: the one asked for (> 0), else half the pass-through's records/s in this
+     * run, so that a slower Vigil does not get an easier rate.
+     */
+    static double latencyRate(double requested, Run passThrough) {
+        return requested > 0 ? requested : passThrough.recordsPerSecond() / 2;
+    }
+
+    /**
+     * The rates to measure latency at, ascending: {@code rate} and those of the curve. Rates that round to the same
+     * records/s are measured once, as {@code rate} if it is one of them.
+     */
+    static List<Double> latencyRates(double rate, List<Double> curveRates) {
+        TreeMap<Long, Double> byKey = new TreeMap<>();
+        for (double r : curveRates) {
+            byKey.putIfAbsent(Result.rateKey(r), r);
+        }
+        byKey.put(Result.rateKey(rate), rate);
+        return List.copyOf(byKey.values());
     }
 
     /** Reads the score buffer's changelog of the Kafka Streams application {@code applicationId} from start to end. */
@@ -286,10 +356,9 @@ public final class ThroughputBench {
             VigilConfig config = config(input, output, state);
             Properties props = StreamsSettings.of(config);
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(name, runs));
-            AtomicLong processed = new AtomicLong();
-            AtomicLong scoreNanos = new AtomicLong();
-            Topology topology = VigilTopology.build(VigilSettings.from(config), spec, models, counting(processed, scoreNanos));
-            return measure(name, topology, props, processed, scoreNanos, output, expected);
+            BenchListener listener = new BenchListener(false);
+            Topology topology = VigilTopology.build(VigilSettings.from(config), spec, models, listener);
+            return measure(name, topology, props, listener.processed(), listener.scoreNanos(), output, expected);
         } finally {
             deleteRecursively(state);
         }
@@ -364,62 +433,96 @@ public final class ThroughputBench {
         return newest;
     }
 
-    private record LatencyRun(Latencies samples, long missing) {
-    }
-
-    private LatencyRun latency(FeatureSpec spec, BatchScorer scorer, double rate) throws InterruptedException {
-        String output = topic("bench-latency-scores-" + (++runs));
-        ensure(List.of(TopicSpec.of(output, 1), TopicSpec.of(output + "-alerts", 1), TopicSpec.of(output + "-dead-letters", 1), TopicSpec.of(output + "-models", 1)));
-        int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.ceil(rate * options.latencyDuration().toMillis() / 1000.0) + 1024);
-        long[] sentAt = new long[capacity];
-        AtomicLong offsetMismatches = new AtomicLong();
+    /** Latency at {@code rate}: the pass-through first, then Vigil, each a fresh application on a fresh input topic. */
+    private LatencyPoint latencyPoint(FeatureSpec spec, Supplier<BatchScorer> scorer, double rate) throws InterruptedException {
+        int run = ++runs;
+        String passInput = topic("bench-latency-passthrough-input-" + run);
+        String passOutput = topic("bench-latency-passthrough-out-" + run);
+        ensure(List.of(TopicSpec.of(passInput, 1), TopicSpec.of(passOutput, 1)));
+        LatencyPoint.App pass;
         Path state = tempDir();
-        status.printf("bench: latency at %,.0f records/s for %d s ...%n", rate, options.latencyDuration().toSeconds());
+        try {
+            Properties props = StreamsSettings.of(config(passInput, passOutput, state));
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-latency-passthrough-" + runId + "-" + run);
+            pass = offer("pass-through", PassThroughTopology.build(passInput, passOutput, new AtomicLong()), props,
+                    passInput, passOutput, rate, ThroughputBench::stampedIndex, () -> { });
+        } finally {
+            deleteRecursively(state);
+        }
+
+        String input = topic("bench-latency-input-" + run);
+        String output = topic("bench-latency-scores-" + run);
+        ensure(List.of(TopicSpec.of(input, 1), TopicSpec.of(output, 1), TopicSpec.of(output + "-alerts", 1),
+                TopicSpec.of(output + "-dead-letters", 1), TopicSpec.of(output + "-models", 1)));
+        state = tempDir();
         try (ModelHolder models = new ModelHolder()) {
-            models.swap(scorer);
-            VigilConfig config = config(LATENCY_INPUT, output, state);
+            models.swap(scorer.get());
+            VigilConfig config = config(input, output, state);
             Properties props = StreamsSettings.of(config);
-            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-latency-" + runId);
-            AtomicLong processed = new AtomicLong();
-            try (KafkaStreams streams = new KafkaStreams(VigilTopology.build(VigilSettings.from(config), spec, models,
-                    counting(processed, new AtomicLong())), props)) {
-                streams.start();
-                long waitUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < waitUntil) {
-                    Thread.sleep(20);
-                }
-                ScoreConsumer consumer = new ScoreConsumer(output, sentAt);
-                Thread consumerThread = new Thread(consumer, "bench-latency-consumer");
-                consumerThread.start();
-                long sent = produceAtRate(rate, sentAt, offsetMismatches);
-                long drainUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (consumer.received() < sent && System.nanoTime() < drainUntil) {
-                    Thread.sleep(20);
-                }
-                consumer.stop();
-                consumerThread.join(10_000);
-                if (offsetMismatches.get() > 0) {
-                    status.printf("bench: %d records did not land at the expected offset; their latency is unreliable%n", offsetMismatches.get());
-                }
-                long settle = (long) (rate * SETTLE.toMillis() / 1000.0);
-                Latencies kept = consumer.latencies(settle);
-                status.printf("bench: latency p50 %.2f ms, p99 %.2f ms, max %.2f ms over %,d records%n",
-                        kept.percentileMs(0.5), kept.percentileMs(0.99), kept.percentileMs(1.0), kept.size());
-                streams.close(Duration.ofSeconds(60));
-                return new LatencyRun(kept, sent - consumer.received());
-            }
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-latency-" + runId + "-" + run);
+            BenchListener listener = new BenchListener(true);
+            LatencyPoint.App vigil = offer("vigil", VigilTopology.build(VigilSettings.from(config), spec, models, listener), props,
+                    input, output, rate, r -> sourceOffset(r.value()), listener::resetTimes);
+            LatencyPoint.Scoring scoring = listener.scoring();
+            status.printf("bench: vigil: buffer wait p50 %.2f ms, p99 %.2f ms; model call p50 %.2f ms (%.0f records a batch)%n",
+                    scoring.bufferWaitP50Ms(), scoring.bufferWaitP99Ms(), scoring.scoreCallP50Ms(), scoring.batchRecordsAvg());
+            return new LatencyPoint(rate, pass, vigil, scoring);
         } finally {
             deleteRecursively(state);
         }
     }
 
-    /** Sends at {@code rate} records/s; {@code sentAt[i]} is the nanoTime just before record i was handed to the producer. */
-    private long produceAtRate(double rate, long[] sentAt, AtomicLong offsetMismatches) {
+    /**
+     * Starts {@code topology}, offers records to {@code input} at {@code rate} for the latency duration and times each
+     * output on {@code output} back to its input, found by {@code inputOffset}. {@code afterSettle} runs just before the
+     * first record whose latency counts is sent.
+     */
+    private LatencyPoint.App offer(String name, Topology topology, Properties props, String input, String output, double rate,
+                                   ToLongFunction<ConsumerRecord<byte[], byte[]>> inputOffset, Runnable afterSettle)
+            throws InterruptedException {
+        int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.ceil(rate * options.latencyDuration().toMillis() / 1000.0) + 1024);
+        long[] sentAt = new long[capacity];
+        AtomicLong offsetMismatches = new AtomicLong();
+        status.printf("bench: latency of %s at %,.0f records/s for %d s ...%n", name, rate, options.latencyDuration().toSeconds());
+        try (KafkaStreams streams = new KafkaStreams(topology, props)) {
+            streams.start();
+            long waitUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < waitUntil) {
+                Thread.sleep(20);
+            }
+            OutputConsumer consumer = new OutputConsumer(output, sentAt, inputOffset);
+            Thread consumerThread = new Thread(consumer, "bench-latency-consumer");
+            consumerThread.start();
+            long settle = (long) (rate * SETTLE.toMillis() / 1000.0);
+            long sent = produceAtRate(input, rate, sentAt, offsetMismatches, settle, afterSettle);
+            long drainUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (consumer.received() < sent && System.nanoTime() < drainUntil) {
+                Thread.sleep(20);
+            }
+            consumer.stop();
+            consumerThread.join(10_000);
+            if (offsetMismatches.get() > 0) {
+                status.printf("bench: %d records did not land at the expected offset; their latency is unreliable%n", offsetMismatches.get());
+            }
+            Latencies kept = consumer.latencies(settle);
+            KafkaTimes kafka = KafkaTimes.of(streams.metrics());
+            status.printf("bench: %s: latency p50 %.2f ms, p99 %.2f ms, max %.2f ms over %,d records%n",
+                    name, kept.percentileMs(0.5), kept.percentileMs(0.99), kept.percentileMs(1.0), kept.size());
+            streams.close(Duration.ofSeconds(60));
+            return new LatencyPoint.App(kept.size(), sent - consumer.received(), kept.percentileMs(0.5), kept.percentileMs(0.99),
+                    kept.percentileMs(1.0), kafka);
+        }
+    }
+
+    /**
+     * Sends to {@code topic} at {@code rate} records/s; {@code sentAt[i]} is the nanoTime just before record i was handed
+     * to the producer. {@code beforeRecord} runs once, just before record number {@code mark} is sent.
+     */
+    private long produceAtRate(String topic, double rate, long[] sentAt, AtomicLong offsetMismatches, long mark, Runnable beforeRecord) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         MetricsGenerator generator = new MetricsGenerator(options.seed() + 3, 0.001);
-        String topic = topic(LATENCY_INPUT);
         long sent = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             long begin = System.nanoTime();
@@ -431,11 +534,15 @@ public final class ThroughputBench {
                     continue;
                 }
                 while (sent < due) {
+                    if (sent == mark) {
+                        beforeRecord.run();
+                    }
                     byte[] key = generator.nextHost().getBytes(StandardCharsets.UTF_8);
                     byte[] value = generator.nextValue();
                     long index = sent;
+                    List<Header> headers = List.of(new RecordHeader(INDEX_HEADER, ByteBuffer.allocate(Long.BYTES).putLong(index).array()));
                     sentAt[(int) index] = System.nanoTime();
-                    producer.send(new ProducerRecord<>(topic, 0, System.currentTimeMillis(), key, value), (meta, error) -> {
+                    producer.send(new ProducerRecord<>(topic, 0, System.currentTimeMillis(), key, value, headers), (meta, error) -> {
                         if (error != null || meta.offset() != index) {
                             offsetMismatches.incrementAndGet();
                         }
@@ -448,18 +555,20 @@ public final class ThroughputBench {
         return sent;
     }
 
-    /** Reads the scores topic as soon as records arrive and records each score's latency by its input offset. */
-    private final class ScoreConsumer implements Runnable {
+    /** Reads an output topic as soon as records arrive and records each output's latency by its input offset. */
+    private final class OutputConsumer implements Runnable {
         private final String topic;
         private final long[] sentAt;
         private final long[] latency;
+        private final ToLongFunction<ConsumerRecord<byte[], byte[]>> inputOffset;
         private volatile boolean running = true;
         private final AtomicLong received = new AtomicLong();
 
-        ScoreConsumer(String topic, long[] sentAt) {
+        OutputConsumer(String topic, long[] sentAt, ToLongFunction<ConsumerRecord<byte[], byte[]>> inputOffset) {
             this.topic = topic;
             this.sentAt = sentAt;
             this.latency = new long[sentAt.length];
+            this.inputOffset = inputOffset;
         }
 
         @Override
@@ -475,7 +584,7 @@ public final class ThroughputBench {
                 while (running) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(5))) {
                         long now = System.nanoTime();
-                        long offset = sourceOffset(r.value());
+                        long offset = inputOffset.applyAsLong(r);
                         if (offset >= 0 && offset < sentAt.length && sentAt[(int) offset] != 0 && latency[(int) offset] == 0) {
                             latency[(int) offset] = Math.max(1, now - sentAt[(int) offset]);
                             received.incrementAndGet();
@@ -503,6 +612,19 @@ public final class ThroughputBench {
             }
             return out;
         }
+    }
+
+    /** The index the latency producer stamped on a record ({@link #INDEX_HEADER}), which the pass-through carries through; -1 if absent. */
+    static long stampedIndex(ConsumerRecord<byte[], byte[]> record) {
+        Header header = record.headers().lastHeader(INDEX_HEADER);
+        if (header == null || header.value() == null || header.value().length != Long.BYTES) {
+            return -1;
+        }
+        long v = 0;
+        for (byte b : header.value()) {
+            v = (v << 8) | (b & 0xFF);
+        }
+        return v;
     }
 
     private static final byte[] OFFSET_FIELD = "\"offset\":".getBytes(StandardCharsets.UTF_8);
@@ -550,53 +672,6 @@ public final class ThroughputBench {
         if (error.get() != null) {
             throw new IllegalStateException("could not preload " + topic + ": " + error.get().getMessage(), error.get());
         }
-    }
-
-    private static VigilTopology.Listener counting(AtomicLong processed, AtomicLong scoreNanos) {
-        return new VigilTopology.Listener() {
-            @Override
-            public void deadLetter(String sourceTopic, ErrorClass errorClass) {
-                processed.incrementAndGet();
-            }
-
-            @Override
-            public void batchScored(int size, long nanos) {
-                scoreNanos.addAndGet(nanos);
-            }
-
-            @Override
-            public void outcome(String sourceTopic, Outcome outcome, double score, long timestamp) {
-                processed.incrementAndGet();
-            }
-
-            @Override
-            public void alerted(Alert alert) {
-            }
-
-            @Override
-            public void folded(Alert alert) {
-            }
-
-            @Override
-            public void windowSize(long records) {
-            }
-
-            @Override
-            public void trainingFinished(dev.vigil.train.Retrainer.Outcome outcome) {
-            }
-
-            @Override
-            public void shiftDetected() {
-            }
-
-            @Override
-            public void shiftSettled() {
-            }
-
-            @Override
-            public void entitiesHeld(String task, long entities) {
-            }
-        };
     }
 
     private VigilConfig config(String input, String scores, Path state) {

@@ -1,6 +1,9 @@
 package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.bench.KafkaTimes;
+import dev.vigil.bench.LatencyPoint;
+import dev.vigil.bench.LatencySettings;
 import dev.vigil.bench.ModelBench;
 import dev.vigil.bench.ParseBench;
 import dev.vigil.bench.ThroughputBench;
@@ -20,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vigil bench}: records/s of a pass-through app, Vigil and Vigil with Random Cut Forest on
- * the same data, and Vigil's latency at a fixed rate (see {@link ThroughputBench}); its subcommands
+ * the same data, and the latency of the pass-through and of Vigil at a fixed rate, with the parts of
+ * Vigil's, or with {@code --latency-curve} at several (see {@link ThroughputBench}); its subcommands
  * {@code model} and {@code parse} time the VAE and the parse stage alone. Progress goes to stderr;
  * the report to stdout, with {@code --format json} as one flat JSON object on the last line.
  */
@@ -48,14 +52,23 @@ public final class BenchCommand implements Callable<Integer> {
     int trainRecords;
 
     @Option(names = "--latency-rate", defaultValue = "0",
-            description = "Offered records/s for the latency run (default: half of Vigil's measured maximum).")
+            description = "Offered records/s for the latency runs (default: half of the pass-through's maximum measured in the same run).")
     double latencyRate;
 
-    @Option(names = "--latency-seconds", defaultValue = "10", description = "Length of the latency run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency-seconds", defaultValue = "10",
+            description = "Length of each latency run; the first second is left out (default: ${DEFAULT-VALUE}).")
     int latencySeconds;
 
+    @Option(names = "--latency-curve",
+            description = "Also measure the latency of the pass-through and of Vigil at each of --latency-rates (two runs per rate).")
+    boolean latencyCurve;
+
+    @Option(names = "--latency-rates", split = ",", paramLabel = "R[,R...]",
+            description = "Records/s of the latency curve, besides --latency-rate (default: 1000,5000,10000; needs --latency-curve).")
+    List<Double> latencyRates;
+
     @Option(names = "--guarantee", defaultValue = "at_least_once",
-            description = "at_least_once or exactly_once_v2, for every run (default: ${DEFAULT-VALUE}).")
+            description = "at_least_once or exactly_once_v2, for every run, the latency curve's included (default: ${DEFAULT-VALUE}).")
     String guarantee;
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Use this broker instead of an embedded one.")
@@ -75,17 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (records < 1 || trainRecords < 2000 || latencySeconds < 2 || latencyRate < 0) {
-            throw new ParameterException(spec.commandLine(),
-                    "need --records >= 1, --train-records >= 2000, --latency-seconds >= 2, --latency-rate >= 0");
-        }
-        if (!guarantee.equals("at_least_once") && !guarantee.equals("exactly_once_v2")) {
-            throw new ParameterException(spec.commandLine(), "--guarantee must be at_least_once or exactly_once_v2, got " + guarantee);
-        }
-        checkFormat(spec, format);
-        int warmup = warmupRecords >= 0 ? warmupRecords : Math.min(100_000, records / 5);
-        ThroughputBench.Options options = new ThroughputBench.Options(records, warmup, trainRecords, latencyRate,
-                Duration.ofSeconds(latencySeconds), guarantee, seed, sets, context);
+        ThroughputBench.Options options = options();
         ThroughputBench.Result result;
         if (bootstrapServers != null) {
             result = new ThroughputBench(bootstrapServers, options, System.getenv(), System.err).run();
@@ -104,6 +107,28 @@ public final class BenchCommand implements Callable<Integer> {
         return VigilCommand.EXIT_OK;
     }
 
+    /** The bench's options from the command line; a bad value is a {@link ParameterException}. */
+    ThroughputBench.Options options() {
+        if (records < 1 || trainRecords < 2000 || latencySeconds < 2 || latencyRate < 0) {
+            throw new ParameterException(spec.commandLine(),
+                    "need --records >= 1, --train-records >= 2000, --latency-seconds >= 2, --latency-rate >= 0");
+        }
+        if (!guarantee.equals("at_least_once") && !guarantee.equals("exactly_once_v2")) {
+            throw new ParameterException(spec.commandLine(), "--guarantee must be at_least_once or exactly_once_v2, got " + guarantee);
+        }
+        if (latencyRates != null && !latencyCurve) {
+            throw new ParameterException(spec.commandLine(), "--latency-rates needs --latency-curve");
+        }
+        if (latencyRates != null && (latencyRates.isEmpty() || latencyRates.stream().anyMatch(r -> !(r >= 1) || r.isInfinite()))) {
+            throw new ParameterException(spec.commandLine(), "--latency-rates must be records/s >= 1, got " + latencyRates);
+        }
+        checkFormat(spec, format);
+        int warmup = warmupRecords >= 0 ? warmupRecords : Math.min(100_000, records / 5);
+        List<Double> curve = !latencyCurve ? List.of() : latencyRates != null ? latencyRates : ThroughputBench.DEFAULT_CURVE_RATES;
+        return new ThroughputBench.Options(records, warmup, trainRecords, latencyRate, Duration.ofSeconds(latencySeconds), curve,
+                guarantee, seed, sets, context);
+    }
+
     private static void printTable(ThroughputBench.Result r, PrintWriter out) {
         out.printf("vigil bench: %,d records, 38 features%s, %s%n", r.records(), r.context() ? " with context (77 model inputs)" : "",
                 r.guarantee());
@@ -114,14 +139,57 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("  Vigil / pass-through         %12.3f%n", r.ratioVsPassThrough());
         out.printf("  Vigil / RCF                  %12.1f%n", r.ratioVsRcf());
         out.printf("  time in BatchScorer.score    %11.0f%% (Vigil)  %.0f%% (RCF)%n", 100 * r.vigil().scoreShare(), 100 * r.rcf().scoreShare());
-        out.printf("  latency at %,.0f records/s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d records, %,d missing)%n",
-                r.latencyRate(), r.latencyP50Ms(), r.latencyP99Ms(), r.latencyMaxMs(), r.latencySamples(), r.latencyMissing());
+        LatencyPoint at = r.latency();
+        out.printf("  latency at %,.0f records/s, Vigil:        p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d records, %,d missing)%n",
+                at.rate(), at.vigil().p50Ms(), at.vigil().p99Ms(), at.vigil().maxMs(), at.vigil().samples(), at.vigil().missing());
+        out.printf("  latency at %,.0f records/s, pass-through: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d records, %,d missing)%n",
+                at.rate(), at.passThrough().p50Ms(), at.passThrough().p99Ms(), at.passThrough().maxMs(), at.passThrough().samples(),
+                at.passThrough().missing());
+        printBreakdown(at, out);
+        LatencySettings k = r.kafka();
+        out.printf("  Kafka settings of every run: commit.interval.ms %d, linger.ms %d, poll.ms %d, fetch.max.wait.ms %d,"
+                        + " fetch.min.bytes %d, max.poll.records %d; Vigil's micro-batch: %d records or %d ms%n",
+                k.commitIntervalMs(), k.lingerMs(), k.pollMs(), k.fetchMaxWaitMs(), k.fetchMinBytes(), k.maxPollRecords(),
+                k.batchMaxRecords(), k.batchMaxWaitMs());
+        if (!r.curve().isEmpty()) {
+            printCurve(r.curve(), r.guarantee(), out);
+        }
         out.printf("  score buffer changelog: %.3f records and %.1f bytes per input record%n",
                 (double) r.bufferCost().changelogRecords() / r.records(), (double) r.bufferCost().changelogBytes() / r.records());
         out.printf("  per-record CPU by stage, in isolation (us): parse %.2f, context %.2f, buffer encode %.2f, score %.2f, score JSON %.2f"
                         + " = %.2f; Vigil's run took %.2f us/record, pass-through %.2f%n",
                 r.stages().parseUs(), r.stages().contextUs(), r.stages().bufferEncodeUs(), r.stages().scoreUs(), r.stages().scoreJsonUs(),
                 r.stages().totalUs(), 1e6 / r.vigil().recordsPerSecond(), 1e6 / r.passThrough().recordsPerSecond());
+    }
+
+    /** Where Vigil's milliseconds go at one rate; Kafka's parts next to the pass-through's. */
+    private static void printBreakdown(LatencyPoint at, PrintWriter out) {
+        LatencyPoint.Scoring s = at.scoring();
+        KafkaTimes v = at.vigil().kafka();
+        KafkaTimes p = at.passThrough().kafka();
+        out.printf("  where Vigil's latency goes at %,.0f records/s (ms):%n", at.rate());
+        out.printf("    %-46s p50 %7.2f  p99 %7.2f  max %7.2f%n", "until Vigil forwards it (from send, whole ms)",
+                s.untilForwardedP50Ms(), s.untilForwardedP99Ms(), s.untilForwardedMaxMs());
+        out.printf("    %-46s p50 %7.2f  p99 %7.2f  max %7.2f%n", "  in it: waiting in the micro-batch buffer",
+                s.bufferWaitP50Ms(), s.bufferWaitP99Ms(), s.bufferWaitMaxMs());
+        out.printf("    %-46s p50 %7.2f  p99 %7.2f  max %7.2f%n", String.format("  in it: its batch's model call (%.0f records)",
+                s.batchRecordsAvg()), s.scoreCallP50Ms(), s.scoreCallP99Ms(), s.scoreCallMaxMs());
+        out.printf("    %-46s avg %7.2f  max %7.2f   pass-through: avg %.2f, max %.2f%n", "producer queue time before sending",
+                v.producerQueueTimeAvgMs(), v.producerQueueTimeMaxMs(), p.producerQueueTimeAvgMs(), p.producerQueueTimeMaxMs());
+        out.printf("    %-46s avg %7.2f                pass-through: avg %.2f%n", "producer request until acknowledged",
+                v.producerRequestLatencyAvgMs(), p.producerRequestLatencyAvgMs());
+        out.printf("    %-46s avg %7.2f  max %7.2f   pass-through: avg %.2f, max %.2f (%,d and %,d commits)%n", "commit",
+                v.commitLatencyAvgMs(), v.commitLatencyMaxMs(), p.commitLatencyAvgMs(), p.commitLatencyMaxMs(), v.commits(), p.commits());
+    }
+
+    private static void printCurve(List<LatencyPoint> curve, String guarantee, PrintWriter out) {
+        out.printf("  latency curve, %s (ms):%n", guarantee);
+        out.printf("    %10s %17s %17s %17s %17s %11s%n", "records/s", "pass-through p50", "pass-through p99", "Vigil p50",
+                "Vigil p99", "buffer p99");
+        for (LatencyPoint point : curve) {
+            out.printf("    %,10.0f %17.2f %17.2f %17.2f %17.2f %11.2f%n", point.rate(), point.passThrough().p50Ms(),
+                    point.passThrough().p99Ms(), point.vigil().p50Ms(), point.vigil().p99Ms(), point.scoring().bufferWaitP99Ms());
+        }
     }
 
     private static String label(String name) {

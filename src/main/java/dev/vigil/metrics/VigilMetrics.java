@@ -56,6 +56,10 @@ public final class VigilMetrics {
     // The latency target is p99 < 25 ms; buckets are dense around it and reach minutes for backlogs.
     private static final double[] LATENCY_BUCKETS = {
         0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+    // A batch waits at most vigil.score.batch.max.wait.ms (5 ms by default) when the stream thread is free; the
+    // buckets above it show how much longer records wait when it is not.
+    private static final double[] BUFFER_WAIT_BUCKETS = {
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
     private static final double[] TRAINING_SECONDS_BUCKETS = {
         1, 2.5, 5, 10, 20, 30, 45, 60, 90, 120, 300, 600, 1800};
 
@@ -72,6 +76,7 @@ public final class VigilMetrics {
     private final AtomicReference<Double> threshold = new AtomicReference<>(Double.NaN);
     private final Histogram batchSize;
     private final Histogram batchDuration;
+    private final Histogram bufferWait;
     private final Histogram endToEndLatency;
     private final Counter deadLetters;
     private final Counter outputsDropped;
@@ -139,6 +144,13 @@ public final class VigilMetrics {
                 .unit(Unit.SECONDS)
                 .classicOnly()
                 .classicUpperBounds(BATCH_SECONDS_BUCKETS)
+                .register(registry);
+        bufferWait = Histogram.builder()
+                .name("vigil_score_buffer_wait_seconds")
+                .help("Time a record waited in the micro-batch buffer, from being accepted to its batch's model call")
+                .unit(Unit.SECONDS)
+                .classicOnly()
+                .classicUpperBounds(BUFFER_WAIT_BUCKETS)
                 .register(registry);
         endToEndLatency = Histogram.builder()
                 .name("vigil_end_to_end_latency_seconds")
@@ -268,6 +280,13 @@ public final class VigilMetrics {
         }
         batchSize.observe(size);
         batchDuration.observe(seconds);
+    }
+
+    /** Observes how long one record waited in the micro-batch buffer before its batch's model call. */
+    public void observeBufferWait(double seconds) {
+        if (Double.isFinite(seconds)) {
+            bufferWait.observe(Math.max(0, seconds));
+        }
     }
 
     /** Observes the delay from an input record's timestamp to its output. */

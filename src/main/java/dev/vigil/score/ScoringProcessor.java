@@ -32,17 +32,38 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
 
     /** Told about every scored batch and every outcome, e.g. to update metrics. */
     public interface Listener {
+        /** {@code nanos}: how long {@link BatchScorer#score} took for the batch of {@code size} records. */
         void batchScored(int size, long nanos);
 
         /** {@code timestamp} is the input record's Kafka timestamp, for end-to-end latency. */
         void outcome(String sourceTopic, Outcome outcome, double score, long timestamp);
+
+        /**
+         * Whether this listener wants {@link #bufferWaited}; asked once, when the processor is built. When false (the
+         * default) the processor reads no clock per record for it.
+         */
+        default boolean timesBufferWait() {
+            return false;
+        }
+
+        /**
+         * How long one scored record waited in the micro-batch buffer: from the processor accepting it to its batch's
+         * call to {@link BatchScorer#score} starting. Called for every record of a batch, after {@link #batchScored}.
+         */
+        default void bufferWaited(long nanos) {
+        }
     }
 
     /** Where outputs go; a null child is not written (e.g. scores turned off, training off). */
     public record Children(String scores, String alerts, String training) {
     }
 
-    private record Pending(int slot, long arrivalMs, BufferedRecord record) {
+    /**
+     * {@code arrivalMs} is the punctuator's clock, which Kafka Streams reads once per run of records, so it can be
+     * behind by as long as that run took: fine for "is the batch old", too coarse to time the wait. {@code acceptedNanos}
+     * times it, and is read only when the listener asks for buffer waits (0 otherwise).
+     */
+    private record Pending(int slot, long arrivalMs, long acceptedNanos, BufferedRecord record) {
     }
 
     /** Key of the watermark: the sequence of the last record whose outputs were forwarded. */
@@ -55,6 +76,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     private final int topFeatures;
     private final Children children;
     private final Listener listener;
+    private final boolean timesBufferWait;
     private final long sampleBound;
 
     private ProcessorContext<byte[], ScoringOutput> context;
@@ -72,6 +94,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
         this.topFeatures = topFeatures;
         this.children = children;
         this.listener = listener;
+        this.timesBufferWait = listener.timesBufferWait();
         this.sampleBound = (long) (trainingSampleRate * SAMPLE_SCALE);
     }
 
@@ -118,7 +141,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
                 if (kv.key != SCORED_THROUGH) {
                     BufferedRecord r = BufferedRecord.fromBytes(kv.value);
                     if (r.sequence() > scoredThrough) {
-                        restored.add(new Pending(kv.key, context.currentSystemTimeMs(), r));
+                        restored.add(new Pending(kv.key, context.currentSystemTimeMs(), acceptedNanos(), r));
                     }
                 }
             }
@@ -146,10 +169,14 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
                 record.timestamp(), parsed.entity(), parsed.eventTime(), parsed.features(), record.key(), parsed.value());
         int slot = (int) (sequence % capacity);
         store.put(slot, buffered.toBytes());
-        buffer.add(new Pending(slot, context.currentSystemTimeMs(), buffered));
+        buffer.add(new Pending(slot, context.currentSystemTimeMs(), acceptedNanos(), buffered));
         if (buffer.size() >= capacity) {
             flush();
         }
+    }
+
+    private long acceptedNanos() {
+        return timesBufferWait ? System.nanoTime() : 0L;
     }
 
     private void flushIfOld(long nowMs) {
@@ -195,6 +222,11 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
         long start = System.nanoTime();
         ScoredBatch scored = scorer.score(rows);
         listener.batchScored(rows.length, System.nanoTime() - start);
+        if (timesBufferWait) {
+            for (int i = 0; i < rows.length; i++) {
+                listener.bufferWaited(start - buffer.get(i).acceptedNanos());
+            }
+        }
         long detectionTime = System.currentTimeMillis();
         for (int i = 0; i < rows.length; i++) {
             BufferedRecord r = buffer.get(i).record();

@@ -31,6 +31,16 @@ public final class MetricsListener implements VigilTopology.Listener {
     }
 
     @Override
+    public boolean timesBufferWait() {
+        return true;
+    }
+
+    @Override
+    public void bufferWaited(long nanos) {
+        metrics.observeBufferWait(nanos / 1e9);
+    }
+
+    @Override
     public void outcome(String sourceTopic, Outcome outcome, double score, long timestamp) {
         metrics.recordOutcome(sourceTopic, outcome);
         metrics.observeScore(score);

@@ -29,10 +29,21 @@ class BenchIT {
         return new ObjectMapper().readTree(lines[lines.length - 1]);
     }
 
+    private static JsonNode defaultRun;
+
+    /** One small run of the whole bench without the curve, shared by the tests that read it. */
+    private static synchronized JsonNode defaultRun() throws Exception {
+        if (defaultRun == null) {
+            // No warm-up and short latency runs: what they save pays for the pass-through's latency run.
+            defaultRun = bench("--records", "5000", "--train-records", "3000", "--warmup-records", "0", "--latency-seconds", "2",
+                    "--latency-rate", "2000", "--format", "json");
+        }
+        return defaultRun;
+    }
+
     @Test
     void shouldRunEveryBenchmarkEndToEndAndReportEveryKeyAsAPositiveNumber() throws Exception {
-        JsonNode result = bench("--records", "5000", "--train-records", "3000", "--latency-seconds", "3",
-                "--latency-rate", "2000", "--format", "json");
+        JsonNode result = defaultRun();
         for (String key : KEYS) {
             assertThat(result.has(key)).as(key).isTrue();
             assertThat(result.get(key).isNumber()).as(key + " = " + result.get(key)).isTrue();
@@ -49,6 +60,39 @@ class BenchIT {
         // more than two per input record (a slot write and the watermark), however the cache folds them.
         assertThat(result.get("buffer_changelog_records_per_input").asDouble()).isPositive().isLessThan(2.1);
         assertThat(result.get("buffer_changelog_bytes_per_input").asDouble()).isPositive();
+    }
+
+    @Test
+    void shouldMeasureThePassThroughsLatencyAtTheSameRateAndWhereVigilsGoes() throws Exception {
+        JsonNode result = defaultRun();
+        for (String key : List.of("passthrough_latency_p50_ms", "passthrough_latency_p99_ms", "passthrough_latency_samples",
+                "vigil_until_forwarded_p50_ms", "vigil_buffer_wait_p50_ms", "vigil_buffer_wait_p99_ms", "vigil_score_call_p50_ms",
+                "vigil_score_call_p99_ms",
+                "vigil_producer_request_latency_avg_ms", "passthrough_producer_request_latency_avg_ms", "vigil_commits")) {
+            assertThat(result.path(key).isNumber()).as(key + " = " + result.path(key)).isTrue();
+            assertThat(result.path(key).asDouble()).as(key).isPositive();
+        }
+        for (String key : List.of("vigil_producer_queue_time_avg_ms", "vigil_commit_latency_avg_ms", "passthrough_producer_queue_time_avg_ms")) {
+            assertThat(result.path(key).isNumber()).as(key + " = " + result.path(key)).isTrue();
+            assertThat(result.path(key).asDouble()).as(key).isNotNegative();
+        }
+        assertThat(result.get("passthrough_latency_missing").asLong()).isZero();
+        assertThat(result.get("passthrough_latency_p99_ms").asDouble())
+                .isGreaterThanOrEqualTo(result.get("passthrough_latency_p50_ms").asDouble());
+        // A record's wait in the buffer is part of the time until its score is forwarded, which is part of its end-to-end
+        // latency (the first two a millisecond apart at most: Kafka's timestamps are whole milliseconds).
+        assertThat(result.get("vigil_buffer_wait_p50_ms").asDouble()).isLessThan(result.get("vigil_until_forwarded_p50_ms").asDouble() + 1);
+        assertThat(result.get("vigil_until_forwarded_p50_ms").asDouble()).isLessThan(result.get("latency_p50_ms").asDouble() + 1);
+        assertThat(result.get("vigil_batch_records_avg").asDouble()).isBetween(1.0, result.get("score_batch_max_records").asDouble());
+        // The settings both apps ran with: Vigil's own where it sets them, Kafka Streams' defaults for the rest.
+        assertThat(result.get("kafka_commit_interval_ms").asLong()).isEqualTo(1000);
+        assertThat(result.get("kafka_linger_ms").asLong()).isEqualTo(5);
+        assertThat(result.get("kafka_max_poll_records").asLong()).isEqualTo(1000);
+        for (String key : List.of("kafka_poll_ms", "kafka_fetch_max_wait_ms", "kafka_fetch_min_bytes", "score_batch_max_wait_ms")) {
+            assertThat(result.path(key).asLong()).as(key).isPositive();
+        }
+        assertThat(result.get("latency_curve").asBoolean()).isFalse();
+        assertThat(result.has("curve_rates")).isFalse();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.bench.ThroughputBench;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -43,6 +44,39 @@ class BenchCommandTest {
     void shouldPrintATableByDefault() {
         assertThat(run("bench", "parse", "--records", "1000", "--rounds", "1")).as(err.toString()).isZero();
         assertThat(out.toString()).contains("vigil bench parse: 1,000 records", "flat (10 fields)", "nested / flat");
+    }
+
+    /** The options {@code vigil bench} would run with, without running it. */
+    private static ThroughputBench.Options benchOptions(String... args) {
+        BenchCommand command = new BenchCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.options();
+    }
+
+    @Test
+    void shouldMeasureLatencyAtOneRateWithoutTheCurveFlag() {
+        ThroughputBench.Options options = benchOptions();
+
+        assertThat(options.curveRates()).isEmpty();
+        assertThat(options.latencyRate()).as("0: half the pass-through's maximum").isZero();
+        assertThat(options.guarantee()).isEqualTo("at_least_once");
+    }
+
+    @Test
+    void shouldMeasureTheCurveAtTheDefaultRatesOrAtTheGivenOnes() {
+        assertThat(benchOptions("--latency-curve").curveRates()).containsExactly(1_000.0, 5_000.0, 10_000.0);
+        ThroughputBench.Options options = benchOptions("--latency-curve", "--latency-rates", "2000,20000", "--guarantee", "exactly_once_v2");
+        assertThat(options.curveRates()).containsExactly(2_000.0, 20_000.0);
+        assertThat(options.guarantee()).isEqualTo("exactly_once_v2");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"--latency-rates 1000 | needs --latency-curve", "--latency-curve --latency-rates 0 | >= 1",
+            "--latency-curve --guarantee exactly_once | --guarantee"})
+    void shouldRefuseABadLatencyCurve(String args, String message) {
+        assertThat(run(("bench " + args).split(" "))).isEqualTo(2);
+        assertThat(err.toString()).contains(message);
+        assertThat(out.toString()).isEmpty();
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -140,6 +140,8 @@ class VigilMetricsTest {
         metrics.observeScore(Double.NaN);
         metrics.observeBatch(256, 0.0004);
         metrics.observeEndToEndLatency(0.012);
+        metrics.observeBufferWait(0.003);
+        metrics.observeBufferWait(-0.001);
         metrics.deadLetter("not_json");
         metrics.incident(dev.vigil.calibration.Severity.HIGH);
         metrics.setWindowSize(50_000);
@@ -151,6 +153,8 @@ class VigilMetricsTest {
                 .contains("vigil_score_batch_size_records_bucket{le=\"128.0\"} 0")
                 .contains("vigil_score_batch_duration_seconds_sum 4.0E-4")
                 .contains("vigil_end_to_end_latency_seconds_bucket{le=\"0.015\"} 1")
+                .contains("vigil_score_buffer_wait_seconds_bucket{le=\"0.005\"} 2")
+                .contains("vigil_score_buffer_wait_seconds_bucket{le=\"0.0025\"} 1")
                 .contains("vigil_dead_letters_total{reason=\"not_json\"} 1.0")
                 .contains("vigil_incidents_total{severity=\"high\"} 1.0")
                 .contains("vigil_training_window_size_records 50000.0");

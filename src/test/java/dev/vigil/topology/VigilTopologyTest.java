@@ -8,15 +8,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.DeadLetters;
+import dev.vigil.ingest.ErrorClass;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.FeatureSpec.Feature;
+import dev.vigil.score.Alert;
 import dev.vigil.score.ModelHolder;
+import dev.vigil.score.Outcome;
+import dev.vigil.train.Retrainer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +55,7 @@ class VigilTopologyTest {
     Path stateDir;
 
     private final ModelHolder models = new ModelHolder();
+    private VigilTopology.Listener listener = VigilTopology.Listener.NONE;
     private TopologyTestDriver driver;
     private int drivers;
     private TestInputTopic<byte[], byte[]> input;
@@ -73,8 +80,7 @@ class VigilTopologyTest {
         streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "vigil-test");
         streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("driver-" + (drivers++)).toString());
-        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(config), SPEC, models, VigilTopology.Listener.NONE), streams,
-                wallClock);
+        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(config), SPEC, models, listener), streams, wallClock);
         ByteArraySerializer ser = new ByteArraySerializer();
         ByteArrayDeserializer de = new ByteArrayDeserializer();
         input = driver.createInputTopic("in", ser, ser);
@@ -134,6 +140,96 @@ class VigilTopologyTest {
         driver.advanceWallClockTime(Duration.ofMillis(100));
         assertThat(read(scores)).hasSize(2);
         assertThat(scorer.batchSizes).containsExactly(2);
+    }
+
+    /** Keeps the buffer waits the scoring processor reports, if {@code timed}; everything else is ignored. */
+    private static final class WaitRecorder implements VigilTopology.Listener {
+        final boolean timed;
+        final List<Long> waits = new ArrayList<>();
+        final List<Integer> batches = new ArrayList<>();
+
+        WaitRecorder(boolean timed) {
+            this.timed = timed;
+        }
+
+        @Override
+        public boolean timesBufferWait() {
+            return timed;
+        }
+
+        @Override
+        public void bufferWaited(long nanos) {
+            waits.add(nanos);
+        }
+
+        @Override
+        public void batchScored(int size, long nanos) {
+            batches.add(size);
+        }
+
+        @Override
+        public void outcome(String sourceTopic, Outcome outcome, double score, long timestamp) {
+        }
+
+        @Override
+        public void deadLetter(String sourceTopic, ErrorClass errorClass) {
+        }
+
+        @Override
+        public void alerted(Alert alert) {
+        }
+
+        @Override
+        public void folded(Alert alert) {
+        }
+
+        @Override
+        public void windowSize(long records) {
+        }
+
+        @Override
+        public void trainingFinished(Retrainer.Outcome outcome) {
+        }
+
+        @Override
+        public void shiftDetected() {
+        }
+
+        @Override
+        public void shiftSettled() {
+        }
+
+        @Override
+        public void entitiesHeld(String task, long entities) {
+        }
+    }
+
+    @Test
+    void shouldReportHowLongEachScoredRecordWaitedInTheBufferToAListenerThatAsks() {
+        models.swap(new ThresholdScorer(1, 10));
+        WaitRecorder recorder = new WaitRecorder(true);
+        listener = recorder;
+        start(Map.of());
+        IntStream.range(0, 6).forEach(i -> send(record("a", i, 1)));
+        driver.advanceWallClockTime(Duration.ofMillis(150));
+
+        assertThat(recorder.batches).containsExactly(4, 2);
+        assertThat(recorder.waits).hasSize(6).allSatisfy(w -> assertThat(w).isNotNegative());
+        // One clock reading ends the wait of a whole batch, so the earlier a record came, the longer it waited.
+        assertThat(recorder.waits.subList(0, 4)).isSortedAccordingTo(Comparator.reverseOrder());
+        assertThat(recorder.waits.subList(4, 6)).isSortedAccordingTo(Comparator.reverseOrder());
+    }
+
+    @Test
+    void shouldTimeNoBufferWaitForAListenerThatDoesNotAsk() {
+        models.swap(new ThresholdScorer(1, 10));
+        WaitRecorder recorder = new WaitRecorder(false);
+        listener = recorder;
+        start(Map.of());
+        IntStream.range(0, 4).forEach(i -> send(record("a", i, 1)));
+
+        assertThat(recorder.batches).containsExactly(4);
+        assertThat(recorder.waits).isEmpty();
     }
 
     @Test

@@ -204,7 +204,7 @@ public final class VigilConfig extends AbstractConfig {
             .define(BATCH_MAX_RECORDS, Type.INT, 256, Range.between(1, 65536), Importance.MEDIUM,
                     "Score a micro-batch when it holds this many records.")
             .define(BATCH_MAX_WAIT_MS, Type.LONG, 5L, Range.between(1, 60_000), Importance.MEDIUM,
-                    "Score a micro-batch when its oldest record has waited this long (wall clock).")
+                    "Score a micro-batch when its oldest record has waited this long (wall clock), or as soon as the input is drained (no record since the last look, every millisecond).")
             .define(SCORE_THREADS, Type.INT, 1, Range.between(1, 64), Importance.LOW,
                     "TensorFlow intra- and inter-op threads of the live model's scoring session (training uses vigil.train.threads).")
             .define(TARGET_FPR, Type.DOUBLE, 1e-3, Range.between(1e-9, 0.5), Importance.HIGH,

@@ -16,8 +16,12 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Buffers parsed records and scores them one micro-batch at a time: when the batch is full, or
- * when its oldest record has waited {@code maxWait} (wall-clock punctuation).
+ * Buffers parsed records and scores them one micro-batch at a time: when the batch is full, when
+ * its oldest record has waited {@code maxWait}, or as soon as the input is drained: a wall-clock
+ * punctuation every millisecond that finds no record accepted since the previous one scores what
+ * is buffered, since waiting would only add latency. Kafka Streams punctuates between runs of
+ * records and after each poll, so under load batches still fill up to {@code capacity} or
+ * {@code maxWait}, and an idle input is noticed within one poll ({@code poll.ms}).
  *
  * <p>Kafka Streams commits the offset of a record once this processor has accepted it, so the
  * buffer lives in a changelogged store: after a crash the restored store still holds every record
@@ -66,6 +70,9 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     private record Pending(int slot, long arrivalMs, long acceptedNanos, BufferedRecord record) {
     }
 
+    /** How often the buffer is looked at: the shortest wall-clock punctuation. */
+    private static final Duration TICK = Duration.ofMillis(1);
+
     /** Key of the watermark: the sequence of the last record whose outputs were forwarded. */
     static final int SCORED_THROUGH = -1;
 
@@ -84,6 +91,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     private final List<Pending> buffer = new ArrayList<>();
     private long nextSequence;
     private boolean flushBeforeNext;
+    private int acceptedSinceTick;
 
     public ScoringProcessor(String storeName, int capacity, Duration maxWait, ModelHolder models,
                             int topFeatures, Children children, double trainingSampleRate, Listener listener) {
@@ -127,7 +135,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
         this.store = context.getStateStore(storeName);
         restore();
         // The punctuator's clock, not System.nanoTime(): the same clock the test driver advances.
-        context.schedule(maxWait, PunctuationType.WALL_CLOCK_TIME, this::flushIfOld);
+        context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
     /** Reloads records that were buffered when the last instance of this task stopped or crashed. */
@@ -169,6 +177,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
                 record.timestamp(), parsed.entity(), parsed.eventTime(), parsed.features(), record.key(), parsed.value());
         int slot = (int) (sequence % capacity);
         store.put(slot, buffered.toBytes());
+        acceptedSinceTick++;
         buffer.add(new Pending(slot, context.currentSystemTimeMs(), acceptedNanos(), buffered));
         if (buffer.size() >= capacity) {
             flush();
@@ -179,8 +188,11 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
         return timesBufferWait ? System.nanoTime() : 0L;
     }
 
-    private void flushIfOld(long nowMs) {
-        if (!buffer.isEmpty() && nowMs - buffer.get(0).arrivalMs() >= maxWait.toMillis()) {
+    /** Scores the buffer when the input is drained (nothing accepted since the last tick) or its oldest record is due. */
+    private void tick(long nowMs) {
+        boolean drained = acceptedSinceTick == 0;
+        acceptedSinceTick = 0;
+        if (!buffer.isEmpty() && (drained || nowMs - buffer.get(0).arrivalMs() >= maxWait.toMillis())) {
             flush();
         }
     }

@@ -142,6 +142,36 @@ class VigilTopologyTest {
         assertThat(scorer.batchSizes).containsExactly(2);
     }
 
+    @Test
+    void shouldScoreAPartialBatchAtOnceWhenTheInputIsDrained() {
+        ThresholdScorer scorer = new ThresholdScorer(1, 10);
+        models.swap(scorer);
+        start(Map.of());
+        send(record("a", 0, 1));
+        send(record("a", 1, 1));
+        driver.advanceWallClockTime(Duration.ofMillis(1)); // records came since the last look: more may follow
+        assertThat(scores.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofMillis(1)); // nothing came: waiting the 100 ms would only add latency
+        assertThat(read(scores)).hasSize(2);
+        assertThat(scorer.batchSizes).containsExactly(2);
+    }
+
+    @Test
+    void shouldKeepFillingABatchWhileRecordsKeepComingUntilItsOldestHasWaited() {
+        ThresholdScorer scorer = new ThresholdScorer(1, 10);
+        models.swap(scorer);
+        start(Map.of(VigilConfig.BATCH_MAX_RECORDS, "100"));
+        for (int i = 0; i < 9; i++) {
+            send(record("a", i, 1));
+            driver.advanceWallClockTime(Duration.ofMillis(10)); // a record every look: never drained
+        }
+        assertThat(scores.isEmpty()).as("90 ms old, under the 100 ms wait").isTrue();
+        send(record("a", 9, 1));
+        driver.advanceWallClockTime(Duration.ofMillis(10));
+        assertThat(read(scores)).hasSize(10);
+        assertThat(scorer.batchSizes).containsExactly(10);
+    }
+
     /** Keeps the buffer waits the scoring processor reports, if {@code timed}; everything else is ignored. */
     private static final class WaitRecorder implements VigilTopology.Listener {
         final boolean timed;

@@ -77,6 +77,7 @@ public final class VigilConfig extends AbstractConfig {
     // Scoring
     public static final String BATCH_MAX_RECORDS = "vigil.score.batch.max.records";
     public static final String BATCH_MAX_WAIT_MS = "vigil.score.batch.max.wait.ms";
+    public static final String BATCH_FLUSH_WHEN_DRAINED = "vigil.score.batch.flush.when.drained";
     public static final String SCORE_THREADS = "vigil.score.threads";
 
     // Decisions and alerts
@@ -204,7 +205,9 @@ public final class VigilConfig extends AbstractConfig {
             .define(BATCH_MAX_RECORDS, Type.INT, 256, Range.between(1, 65536), Importance.MEDIUM,
                     "Score a micro-batch when it holds this many records.")
             .define(BATCH_MAX_WAIT_MS, Type.LONG, 5L, Range.between(1, 60_000), Importance.MEDIUM,
-                    "Score a micro-batch when its oldest record has waited this long (wall clock), or as soon as the input is drained (no record since the last look, every millisecond).")
+                    "Score a micro-batch when its oldest record has waited this long (wall clock), or sooner when the input is drained (see vigil.score.batch.flush.when.drained).")
+            .define(BATCH_FLUSH_WHEN_DRAINED, Type.BOOLEAN, true, TRUE_OR_FALSE, Importance.LOW,
+                    "Score a partial micro-batch as soon as the input is drained (no record since the last look, every millisecond) instead of waiting for vigil.score.batch.max.wait.ms: lower latency at low rates; false gives bigger batches.")
             .define(SCORE_THREADS, Type.INT, 1, Range.between(1, 64), Importance.LOW,
                     "TensorFlow intra- and inter-op threads of the live model's scoring session (training uses vigil.train.threads).")
             .define(TARGET_FPR, Type.DOUBLE, 1e-3, Range.between(1e-9, 0.5), Importance.HIGH,

@@ -93,7 +93,7 @@ public record VigilSettings(Topics topics, Ingest ingest, Context context, Scori
      *
      * @param threads TensorFlow threads of the live model's scoring session (training has its own)
      */
-    public record Scoring(int batchMaxRecords, Duration batchMaxWait, int threads) {
+    public record Scoring(int batchMaxRecords, Duration batchMaxWait, boolean flushWhenDrained, int threads) {
     }
 
     /**
@@ -147,7 +147,8 @@ public record VigilSettings(Topics topics, Ingest ingest, Context context, Scori
                 millis(config, VigilConfig.CONTEXT_ENTITY_TTL_MS), config.getDouble(VigilConfig.CONTEXT_SILENCE_GAP_FACTOR),
                 millis(config, VigilConfig.CONTEXT_SWEEP_INTERVAL_MS));
         Scoring scoring = new Scoring(config.getInt(VigilConfig.BATCH_MAX_RECORDS),
-                millis(config, VigilConfig.BATCH_MAX_WAIT_MS), config.getInt(VigilConfig.SCORE_THREADS));
+                millis(config, VigilConfig.BATCH_MAX_WAIT_MS), config.getBoolean(VigilConfig.BATCH_FLUSH_WHEN_DRAINED),
+                config.getInt(VigilConfig.SCORE_THREADS));
         AlertPolicy policy = typed(() -> new AlertPolicy(config.getDouble(VigilConfig.MIN_SCORE_MARGIN),
                         config.getInt(VigilConfig.MIN_CONTRIBUTING_FEATURES), CalibrationSettings.DEFAULT_FEATURE_P_VALUE_BOUND),
                 VigilConfig.MIN_SCORE_MARGIN, VigilConfig.MIN_CONTRIBUTING_FEATURES);

@@ -17,7 +17,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Buffers parsed records and scores them one micro-batch at a time: when the batch is full, when
- * its oldest record has waited {@code maxWait}, or as soon as the input is drained: a wall-clock
+ * its oldest record has waited {@code maxWait}, or (unless turned off) as soon as the input is drained: a wall-clock
  * punctuation every millisecond that finds no record accepted since the previous one scores what
  * is buffered, since waiting would only add latency. Kafka Streams punctuates between runs of
  * records and after each poll, so under load batches still fill up to {@code capacity} or
@@ -79,6 +79,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     private final String storeName;
     private final int capacity;
     private final Duration maxWait;
+    private final boolean flushWhenDrained;
     private final ModelHolder models;
     private final int topFeatures;
     private final Children children;
@@ -93,11 +94,13 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     private boolean flushBeforeNext;
     private int acceptedSinceTick;
 
-    public ScoringProcessor(String storeName, int capacity, Duration maxWait, ModelHolder models,
+    /** {@code flushWhenDrained}: score a partial batch as soon as the input is drained, not only when it is due. */
+    public ScoringProcessor(String storeName, int capacity, Duration maxWait, boolean flushWhenDrained, ModelHolder models,
                             int topFeatures, Children children, double trainingSampleRate, Listener listener) {
         this.storeName = storeName;
         this.capacity = capacity;
         this.maxWait = maxWait;
+        this.flushWhenDrained = flushWhenDrained;
         this.models = models;
         this.topFeatures = topFeatures;
         this.children = children;
@@ -190,7 +193,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
 
     /** Scores the buffer when the input is drained (nothing accepted since the last tick) or its oldest record is due. */
     private void tick(long nowMs) {
-        boolean drained = acceptedSinceTick == 0;
+        boolean drained = flushWhenDrained && acceptedSinceTick == 0;
         acceptedSinceTick = 0;
         if (!buffer.isEmpty() && (drained || nowMs - buffer.get(0).arrivalMs() >= maxWait.toMillis())) {
             flush();

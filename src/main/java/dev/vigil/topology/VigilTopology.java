@@ -181,8 +181,8 @@ public final class VigilTopology {
         VigilSettings.Alerts alerts = settings.alerts();
         double sampleRate = settings.training().sampleRate();
         topology.addProcessor(Names.SCORE,
-                () -> new ScoringProcessor(Names.SCORE_BUFFER_STORE, scoring.batchMaxRecords(), scoring.batchMaxWait(), models,
-                        alerts.topFeatures(), children, sampleRate, listener),
+                () -> new ScoringProcessor(Names.SCORE_BUFFER_STORE, scoring.batchMaxRecords(), scoring.batchMaxWait(),
+                        scoring.flushWhenDrained(), models, alerts.topFeatures(), children, sampleRate, listener),
                 scoreParent);
         // In memory with a changelog: the buffer is small, and a restore replays it from Kafka.
         topology.addStateStore(Stores.keyValueStoreBuilder(

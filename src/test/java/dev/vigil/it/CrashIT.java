@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * under {@code exactly_once_v2}, read with {@code read_committed}; with and without context (whose
  * repartition topic and per-entity store the records pass before the buffer).
  *
- * <p>To hold records in the buffer the first run batches up to 65,536 records for up to 60 s and
- * commits every 100 ms; the restart uses ordinary batching, so the records restored from the
+ * <p>To hold records in the buffer the first run batches up to 65,536 records for up to 60 s, does
+ * not score a batch early when the input is drained, and commits every 100 ms; the restart uses ordinary batching, so the records restored from the
  * buffer's changelog are scored within milliseconds rather than after a minute.
  */
 @ExtendWith(KafkaBroker.class)
@@ -86,6 +86,7 @@ class CrashIT {
 
         config.put(VigilConfig.BATCH_MAX_RECORDS, "65536");
         config.put(VigilConfig.BATCH_MAX_WAIT_MS, "60000");
+        config.put(VigilConfig.BATCH_FLUSH_WHEN_DRAINED, "false");
         Map<SourceId, String> truth = new HashMap<>();
         VigilProcess first = VigilProcess.start(config, dir, "first");
         try {

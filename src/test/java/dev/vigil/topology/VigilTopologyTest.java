@@ -157,6 +157,21 @@ class VigilTopologyTest {
     }
 
     @Test
+    void shouldWaitForTheTimerEvenWhenTheInputIsDrainedWhenFlushWhenDrainedIsOff() {
+        ThresholdScorer scorer = new ThresholdScorer(1, 10);
+        models.swap(scorer);
+        start(Map.of(VigilConfig.BATCH_FLUSH_WHEN_DRAINED, "false"));
+        send(record("a", 0, 1));
+        send(record("a", 1, 1));
+        driver.advanceWallClockTime(Duration.ofMillis(1));
+        driver.advanceWallClockTime(Duration.ofMillis(1));
+        driver.advanceWallClockTime(Duration.ofMillis(50));
+        assertThat(scores.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofMillis(50));
+        assertThat(read(scores)).hasSize(2);
+    }
+
+    @Test
     void shouldKeepFillingABatchWhileRecordsKeepComingUntilItsOldestHasWaited() {
         ThresholdScorer scorer = new ThresholdScorer(1, 10);
         models.swap(scorer);

@@ -50,8 +50,8 @@ public final class StreamsSettings {
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         // Streams' default linger of 100 ms would dominate end-to-end latency; a few ms still batches well.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
-        // Punctuations run only between polls: with Streams' 100 ms a drained input would keep a partial
-        // micro-batch waiting that long. 1 ms lets the scorer see within a millisecond that nothing more is coming.
+        // Punctuations run only between polls: with Streams' 100 ms a partial micro-batch could wait that long for
+        // its 5 ms timer once the input stops, and the drained-input flush could not see that nothing more is coming.
         p.put(StreamsConfig.POLL_MS_CONFIG, Long.toString(POLL_MS));
         // Changelogs must take whatever the producer sends (a buffered record is up to max.request.size).
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(config.producerMaxRequestSize()));

@@ -146,7 +146,7 @@ class VigilTopologyTest {
     void shouldScoreAPartialBatchAtOnceWhenTheInputIsDrained() {
         ThresholdScorer scorer = new ThresholdScorer(1, 10);
         models.swap(scorer);
-        start(Map.of());
+        start(Map.of(VigilConfig.BATCH_FLUSH_WHEN_DRAINED, "true"));
         send(record("a", 0, 1));
         send(record("a", 1, 1));
         driver.advanceWallClockTime(Duration.ofMillis(1)); // records came since the last look: more may follow
@@ -157,10 +157,10 @@ class VigilTopologyTest {
     }
 
     @Test
-    void shouldWaitForTheTimerEvenWhenTheInputIsDrainedWhenFlushWhenDrainedIsOff() {
+    void shouldWaitForTheTimerEvenWhenTheInputIsDrainedByDefault() {
         ThresholdScorer scorer = new ThresholdScorer(1, 10);
         models.swap(scorer);
-        start(Map.of(VigilConfig.BATCH_FLUSH_WHEN_DRAINED, "false"));
+        start(Map.of());
         send(record("a", 0, 1));
         send(record("a", 1, 1));
         driver.advanceWallClockTime(Duration.ofMillis(1));
@@ -175,7 +175,7 @@ class VigilTopologyTest {
     void shouldKeepFillingABatchWhileRecordsKeepComingUntilItsOldestHasWaited() {
         ThresholdScorer scorer = new ThresholdScorer(1, 10);
         models.swap(scorer);
-        start(Map.of(VigilConfig.BATCH_MAX_RECORDS, "100"));
+        start(Map.of(VigilConfig.BATCH_MAX_RECORDS, "100", VigilConfig.BATCH_FLUSH_WHEN_DRAINED, "true"));
         for (int i = 0; i < 9; i++) {
             send(record("a", i, 1));
             driver.advanceWallClockTime(Duration.ofMillis(10)); // a record every look: never drained

@@ -32,9 +32,6 @@ public final class StreamsSettings {
      */
     public static final int STATIC_MEMBER_SESSION_TIMEOUT_MS = 60_000;
 
-    /** How long the stream thread waits in one poll when no record is there (Kafka's default is 100 ms). */
-    public static final long POLL_MS = 1;
-
     private static final String CLASSIC_PROTOCOL = "classic";
 
     private StreamsSettings() {
@@ -50,9 +47,6 @@ public final class StreamsSettings {
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         // Streams' default linger of 100 ms would dominate end-to-end latency; a few ms still batches well.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
-        // Punctuations run only between polls: with Streams' 100 ms a partial micro-batch could wait that long for
-        // its 5 ms timer once the input stops, and the drained-input flush could not see that nothing more is coming.
-        p.put(StreamsConfig.POLL_MS_CONFIG, Long.toString(POLL_MS));
         // Changelogs must take whatever the producer sends (a buffered record is up to max.request.size).
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(config.producerMaxRequestSize()));
         // A refused send is logged, counted and skipped instead of stopping the stream thread (outputs are sized first).

@@ -25,7 +25,7 @@ class LatencySettingsTest {
 
         assertThat(settings.commitIntervalMs()).isEqualTo(StreamsSettings.AT_LEAST_ONCE_COMMIT_INTERVAL_MS);
         assertThat(settings.lingerMs()).isEqualTo(5);
-        assertThat(settings.pollMs()).isEqualTo(StreamsSettings.POLL_MS);
+        assertThat(settings.pollMs()).isEqualTo(100);
         assertThat(settings.fetchMaxWaitMs()).isEqualTo(500);
         assertThat(settings.fetchMinBytes()).isEqualTo(1);
         // Kafka Streams' own default for its consumers, not the plain consumer's 500.

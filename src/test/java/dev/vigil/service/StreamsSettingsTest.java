@@ -35,12 +35,6 @@ class StreamsSettingsTest {
     }
 
     @Test
-    void shouldPollForOneMillisecondSoThatADrainedInputIsNoticedAtOnceUnlessTheUserSaysOtherwise() {
-        assertThat(new StreamsConfig(settings(Map.of())).getLong(StreamsConfig.POLL_MS_CONFIG)).isEqualTo(1L);
-        assertThat(new StreamsConfig(settings(Map.of("kafka.poll.ms", "100"))).getLong(StreamsConfig.POLL_MS_CONFIG)).isEqualTo(100L);
-    }
-
-    @Test
     void shouldLetKafkaCommitIntervalOverrideTheDefault() {
         Properties p = settings(Map.of("kafka.commit.interval.ms", "30000"));
 

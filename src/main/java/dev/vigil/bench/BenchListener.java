@@ -1,10 +1,8 @@
 package dev.vigil.bench;
 
 import dev.vigil.ingest.ErrorClass;
-import dev.vigil.score.Alert;
 import dev.vigil.score.Outcome;
 import dev.vigil.topology.VigilTopology;
-import dev.vigil.train.Retrainer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -84,33 +82,5 @@ final class BenchListener implements VigilTopology.Listener {
             // Called just after the score was forwarded; the timestamp is the bench producer's clock, the same as ours.
             untilForwarded.record((System.currentTimeMillis() - timestamp) * 1_000_000L);
         }
-    }
-
-    @Override
-    public void alerted(Alert alert) {
-    }
-
-    @Override
-    public void folded(Alert alert) {
-    }
-
-    @Override
-    public void windowSize(long records) {
-    }
-
-    @Override
-    public void trainingFinished(Retrainer.Outcome outcome) {
-    }
-
-    @Override
-    public void shiftDetected() {
-    }
-
-    @Override
-    public void shiftSettled() {
-    }
-
-    @Override
-    public void entitiesHeld(String task, long entities) {
     }
 }

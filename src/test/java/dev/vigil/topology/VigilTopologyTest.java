@@ -8,13 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.DeadLetters;
-import dev.vigil.ingest.ErrorClass;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.FeatureSpec.Feature;
-import dev.vigil.score.Alert;
 import dev.vigil.score.ModelHolder;
 import dev.vigil.score.Outcome;
-import dev.vigil.train.Retrainer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -214,38 +211,6 @@ class VigilTopologyTest {
 
         @Override
         public void outcome(String sourceTopic, Outcome outcome, double score, long timestamp) {
-        }
-
-        @Override
-        public void deadLetter(String sourceTopic, ErrorClass errorClass) {
-        }
-
-        @Override
-        public void alerted(Alert alert) {
-        }
-
-        @Override
-        public void folded(Alert alert) {
-        }
-
-        @Override
-        public void windowSize(long records) {
-        }
-
-        @Override
-        public void trainingFinished(Retrainer.Outcome outcome) {
-        }
-
-        @Override
-        public void shiftDetected() {
-        }
-
-        @Override
-        public void shiftSettled() {
-        }
-
-        @Override
-        public void entitiesHeld(String task, long entities) {
         }
     }
 

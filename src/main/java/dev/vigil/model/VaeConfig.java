@@ -56,8 +56,9 @@ public record VaeConfig(
     /** Where a numeric feature's decoder variance comes from. */
     public enum DecoderVariance {
         /**
-         * One learned log-variance per feature, the same for every record: the model cannot
-         * "explain away" an outlier by predicting a large variance for it.
+         * One log-variance per feature, the same for every record: the model cannot "explain
+         * away" an outlier by predicting a large variance for it. Training sets it to the running
+         * mean squared residual (a calibrated decoder) instead of learning it by gradient.
          */
         PER_FEATURE,
         /** Predicted by the decoder for each record (bundles of format 1 were trained this way). */

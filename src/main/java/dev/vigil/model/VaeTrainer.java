@@ -20,6 +20,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Trains a VAE on records in spec order and returns it as a {@link ModelBundle}.
@@ -29,6 +30,9 @@ import org.tensorflow.types.TFloat32;
  * an optional linear KL warm-up, and one fresh sample of z per record and step. With
  * {@code trimMaxShare > 0} (off by default), each epoch after the warm-up leaves out the rows whose
  * -ELBO is far above the rest ({@link TrimmedLoss}), so contamination is not learned as normal.
+ * A per-feature decoder variance ({@link VaeConfig.DecoderVariance#PER_FEATURE}) is not learned
+ * by Adam but set after every step to a running mean of the squared residuals: see
+ * {@link Model#calibrateVariance}.
  * Everything random
  * (initial weights, split, shuffling, noise) comes from the config's seed and is fed from Java, so
  * the same data and seed give the same model. Training runs in its own graph and session with
@@ -38,6 +42,8 @@ public final class VaeTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(VaeTrainer.class);
     private static final float BETA1 = 0.9f;
+    /** Weight of each step's mean squared residual in the running per-feature variance (about 20 steps' memory). */
+    private static final float VARIANCE_RATE = 0.05f;
     private static final float BETA2 = 0.999f;
     private static final float ADAM_EPSILON = 1e-7f;
     private static final int EVAL_CHUNK = 2048;
@@ -142,13 +148,19 @@ public final class VaeTrainer {
             lr = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
             beta1Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
             beta2Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-            Operand<TFloat32> reconstruction = vae.new Samples(eps, 1).reconstruction();
+            VaeGraph.Samples samples = vae.new Samples(eps, 1);
+            Operand<TFloat32> reconstruction = samples.reconstruction();
             Operand<org.tensorflow.types.TInt32> axis = tf.constant(0);
             perRecord = tf.math.add(reconstruction, vae.kl);
             elbo = tf.math.mean(perRecord, axis);
             Operand<TFloat32> objective = tf.math.mean(tf.math.add(reconstruction, tf.math.mul(beta, vae.kl)), axis);
 
             List<Variable<TFloat32>> vars = new ArrayList<>(variables.values());
+            Variable<TFloat32> perFeatureLogVar = variables.get("num/logvar");
+            if (perFeatureLogVar != null) {
+                vars.remove(perFeatureLogVar);
+                updates.add(calibrateVariance(tf, vae, perFeatureLogVar, samples, objective, config.studentDof()));
+            }
             var gradients = tf.gradients(objective, vars);
             List<Operand<TFloat32>> grads = new ArrayList<>();
             for (int i = 0; i < vars.size(); i++) {
@@ -157,7 +169,7 @@ public final class VaeTrainer {
             if (config.gradientClipNorm() > 0) {
                 Operand<TFloat32> squares = null;
                 for (int i = 0; i < grads.size(); i++) {
-                    int rank = shapes.get(new ArrayList<>(shapes.keySet()).get(i)).length;
+                    int rank = vars.get(i).shape().numDimensions();
                     Operand<TFloat32> s = tf.sum(tf.math.square(grads.get(i)), tf.constant(rank == 1 ? new int[] {0} : new int[] {0, 1}));
                     squares = squares == null ? s : tf.math.add(squares, s);
                 }
@@ -173,6 +185,40 @@ public final class VaeTrainer {
                 updates.add(tf.train.applyAdam(v, m, s, beta1Power, beta2Power, lr, tf.constant(BETA1), tf.constant(BETA2),
                         tf.constant(ADAM_EPSILON), grads.get(i)));
             }
+        }
+
+        /**
+         * The per-feature log-variance follows the batch's mean squared residual as a running mean
+         * ({@link #VARIANCE_RATE} per step): the calibrated decoder of Rybkin, Daniilidis and Levine
+         * (ICML 2021), where sigma squared = MSE is the variance that maximizes the likelihood for
+         * the current means. Learned by Adam instead, whose steps are about the learning rate, the
+         * log-variance moved by about 1 in a whole training and stayed near its start, so the model
+         * scored squared residuals in robust units and learned little of the correlations
+         * (docs/BENCHMARKS.md). With a Student-t likelihood the residuals are weighted as in the
+         * t's EM scale update, so outlying rows do not widen it. Runs after the objective, so a
+         * step reads the variance it starts with.
+         */
+        private static Op calibrateVariance(Ops tf, VaeGraph vae, Variable<TFloat32> logVar, VaeGraph.Samples samples,
+                                            Operand<TFloat32> objective, double studentDof) {
+            Operand<TFloat32> mask = tf.expandDims(vae.mNum, tf.constant(1));
+            Operand<TFloat32> residual = tf.math.sub(tf.expandDims(vae.xNum, tf.constant(1)), samples.numMean);
+            Operand<TInt32> batchAndSamples = tf.constant(new int[] {0, 1});
+            Operand<TFloat32> count = tf.sum(mask, batchAndSamples);
+            Operand<TFloat32> sq = tf.math.square(residual);
+            if (Double.isFinite(studentDof) && studentDof <= 1e6) {
+                // A Student-t's scale: each residual weighted by (nu + 1) / (nu + r^2 / sigma^2), its EM update.
+                float nu = (float) studentDof;
+                sq = tf.math.mul(tf.math.div(tf.constant(nu + 1), tf.math.add(tf.constant(nu), tf.math.div(sq, tf.math.exp(logVar)))), sq);
+            }
+            Operand<TFloat32> mse = tf.math.div(tf.sum(tf.math.mul(sq, mask), batchAndSamples),
+                    tf.math.maximum(count, tf.constant(1f)));
+            // A feature missing from the whole batch keeps its variance.
+            Operand<TFloat32> rate = tf.math.mul(tf.constant(VARIANCE_RATE),
+                    tf.dtypes.cast(tf.math.greater(count, tf.constant(0f)), TFloat32.class));
+            Operand<TFloat32> variance = tf.math.add(tf.math.mul(tf.math.sub(tf.constant(1f), rate), tf.math.exp(logVar)),
+                    tf.math.mul(rate, mse));
+            return tf.withControlDependencies(List.of(objective))
+                    .assign(logVar, tf.math.log(tf.math.maximum(variance, tf.constant(1e-12f))));
         }
     }
 

@@ -34,14 +34,15 @@ import java.util.zip.CRC32;
  * The envelope is checked before the format version, so a flipped byte is reported as corruption
  * and a well-formed bundle from a newer Vigil as a newer format. Format 2 adds the likelihood
  * (decoder variance, Student-t degrees of freedom), trimming and the encoder's asinh input to the
- * config section, and format 3 the ceiling on the decoder's log-variance; a format 1 bundle reads
- * as the per-record-variance Gaussian model it was trained as, and bundles of formats 1 and 2 read
- * without a ceiling, so they keep scoring the same.
+ * config section, format 3 the ceiling on the decoder's log-variance, and format 4 the bound of a
+ * per-record variance over its feature's fitted one; a format 1 bundle reads as the
+ * per-record-variance Gaussian model it was trained as, and older bundles read without the
+ * settings they predate, so they keep scoring the same.
  */
 public final class ModelBundle {
 
     /** The bundle format this code writes and the newest it reads. */
-    public static final int FORMAT_VERSION = 3;
+    public static final int FORMAT_VERSION = 4;
 
     private static final byte[] MAGIC = {'V', 'G', 'L', 'M'};
     private static final int HEADER = 12;
@@ -245,6 +246,8 @@ public final class ModelBundle {
         s.writeBoolean(c.asinhEncoderInput());
         // Format 3: the log-variance ceiling.
         s.writeDouble(c.logVarCeiling());
+        // Format 4: the bound of a per-record variance over its feature's fitted one.
+        s.writeDouble(c.recordLogVarMargin());
     }
 
     private static void writeTraining(DataOutputStream s, TrainingInfo t) throws IOException {
@@ -418,7 +421,8 @@ public final class ModelBundle {
         }
         VaeConfig base = new VaeConfig(hidden, s.readInt(), s.readUTF(), s.readInt(), s.readInt(), s.readDouble(), s.readDouble(),
                 s.readInt(), s.readInt(), s.readDouble(), s.readLong(), s.readInt(), s.readInt(), s.readDouble(),
-                Double.POSITIVE_INFINITY, s.readInt(), VaeConfig.DecoderVariance.PER_RECORD, Double.POSITIVE_INFINITY, 0, 3.0, false);
+                Double.POSITIVE_INFINITY, s.readInt(), VaeConfig.DecoderVariance.PER_RECORD, Double.POSITIVE_INFINITY, 0, 3.0, false,
+                Double.POSITIVE_INFINITY);
         if (format < 2) {
             // Format 1 models predicted each record's variance, with a Gaussian likelihood, no trimming
             // and raw standardized encoder input.
@@ -432,8 +436,9 @@ public final class ModelBundle {
         }
         VaeConfig v2 = base.withDecoderVariance(variance).withStudentDof(s.readDouble()).withTrimMaxShare(s.readDouble())
                 .withTrimFenceIqr(s.readDouble()).withAsinhEncoderInput(s.readBoolean());
-        // Formats 1 and 2 had no ceiling on the decoder's log-variance.
-        return format < 3 ? v2 : v2.withLogVarCeiling(s.readDouble());
+        // Formats 1 and 2 had no ceiling on the decoder's log-variance, formats 1 to 3 no bound over the feature's.
+        VaeConfig v3 = format < 3 ? v2 : v2.withLogVarCeiling(s.readDouble());
+        return format < 4 ? v3 : v3.withRecordLogVarMargin(s.readDouble());
     }
 
     private static TrainingInfo readTraining(DataInputStream s) throws IOException {

@@ -29,6 +29,7 @@ import java.util.Locale;
  * @param trimMaxShare       most training rows left out of an epoch for a high -ELBO (0 = no trimming)
  * @param trimFenceIqr       rows above {@code Q3 + trimFenceIqr * IQR} of the training -ELBO are left out, up to trimMaxShare
  * @param asinhEncoderInput  the encoder sees asinh of each standardized numeric value (the likelihood still judges the value)
+ * @param recordLogVarMargin how far a per-record log-variance may rise above its feature's fitted log-variance (infinity = no bound)
  */
 public record VaeConfig(
         List<Integer> hiddenSizes,
@@ -51,7 +52,8 @@ public record VaeConfig(
         double studentDof,
         double trimMaxShare,
         double trimFenceIqr,
-        boolean asinhEncoderInput) {
+        boolean asinhEncoderInput,
+        double recordLogVarMargin) {
 
     /** Where a numeric feature's decoder variance comes from. */
     public enum DecoderVariance {
@@ -92,6 +94,7 @@ public record VaeConfig(
         check(studentDof > 0, "studentDof must be > 0 (infinity for a Gaussian)");
         check(trimMaxShare >= 0 && trimMaxShare < 0.5, "trimMaxShare must be in [0, 0.5)");
         check(trimFenceIqr >= 0 && Double.isFinite(trimFenceIqr), "trimFenceIqr must be >= 0");
+        check(recordLogVarMargin >= 0, "recordLogVarMargin must be >= 0 (infinity for none)");
     }
 
     private static void check(boolean ok, String message) {
@@ -107,13 +110,16 @@ public record VaeConfig(
      * latent dimensions a 10-feature record spent both on the traffic level and the daily cycle
      * and learned nothing of the categories (measured in DetectionIT's probe).
      *
-     * <p>The likelihood stays a Gaussian with a per-record decoder variance, on raw standardized
-     * encoder input, without trimming and without a ceiling on the log-variance. The alternatives
-     * ({@link DecoderVariance#PER_FEATURE}, a Student-t, trimming, asinh input, a log-variance
-     * ceiling) are built and tested, and some raised the AUPRC on the benchmark sets, but each cost
-     * something users rely on: spikes and broken correlations in the demo, or (the ceiling) a
-     * calibrated threshold so high that on five of seven benchmark sets nothing was flagged at all.
-     * See docs/BENCHMARKS.md, "What we tried for detection quality".
+     * <p>The likelihood is a Gaussian with a per-record decoder variance, bounded above by e^2
+     * times its feature's fitted variance (the mean squared residual over training), on raw
+     * standardized encoder input, without trimming. The bound keeps the decoder from "explaining
+     * away" an outlier with a huge variance, yet, being relative to each feature's own residuals,
+     * leaves the calibrated threshold workable where an absolute ceiling did not. The alternatives
+     * ({@link DecoderVariance#PER_FEATURE}, a Student-t, trimming, asinh input, an absolute
+     * log-variance ceiling) are built and tested, and some raised the AUPRC on the benchmark sets,
+     * but each cost something users rely on: spikes, broken correlations or false alarms in the
+     * demo, or (the absolute ceiling) a calibrated threshold so high that on five of seven benchmark
+     * sets nothing was flagged at all. See docs/BENCHMARKS.md.
      */
     public static VaeConfig defaults(FeatureSpec spec) {
         int width = 0;
@@ -123,28 +129,30 @@ public record VaeConfig(
         int h1 = Math.max(32, Math.min(256, Integer.highestOneBit(Math.max(1, width - 1)) << 1));
         int latent = Math.max(Math.min(4, width), Math.min(16, (int) Math.ceil(width / 5.0)));
         return new VaeConfig(List.of(h1, h1 / 2), latent, "tanh", 100, 128, 1e-3, 0.1, 10, 5, 10.0,
-                42L, 4, 64, -6.0, Double.POSITIVE_INFINITY, 1, DecoderVariance.PER_RECORD, Double.POSITIVE_INFINITY, 0.0, 3.0, false);
+                42L, 4, 64, -6.0, Double.POSITIVE_INFINITY, 1, DecoderVariance.PER_RECORD, Double.POSITIVE_INFINITY, 0.0, 3.0, false,
+                2.0);
     }
 
-    public VaeConfig withHiddenSizes(List<Integer> v) { return new VaeConfig(v, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withLatentSize(int v) { return new VaeConfig(hiddenSizes, v, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withActivation(String v) { return new VaeConfig(hiddenSizes, latentSize, v, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withEpochs(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, v, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withBatchSize(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, v, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withLearningRate(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, v, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withValidationFraction(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, v, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withPatience(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, v, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withKlWarmupEpochs(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, v, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withGradientClipNorm(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, v, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withSeed(long v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, v, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withSamples(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, v, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withIwaeSamples(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, v, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withLogVarFloor(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, v, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withLogVarCeiling(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, v, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withThreads(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, v, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withDecoderVariance(DecoderVariance v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, v, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withStudentDof(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, v, trimMaxShare, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withTrimMaxShare(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, v, trimFenceIqr, asinhEncoderInput); }
-    public VaeConfig withTrimFenceIqr(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, v, asinhEncoderInput); }
-    public VaeConfig withAsinhEncoderInput(boolean v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, v); }
+    public VaeConfig withHiddenSizes(List<Integer> v) { return new VaeConfig(v, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withLatentSize(int v) { return new VaeConfig(hiddenSizes, v, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withActivation(String v) { return new VaeConfig(hiddenSizes, latentSize, v, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withEpochs(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, v, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withBatchSize(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, v, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withLearningRate(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, v, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withValidationFraction(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, v, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withPatience(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, v, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withKlWarmupEpochs(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, v, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withGradientClipNorm(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, v, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withSeed(long v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, v, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withSamples(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, v, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withIwaeSamples(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, v, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withLogVarFloor(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, v, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withLogVarCeiling(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, v, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withThreads(int v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, v, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withDecoderVariance(DecoderVariance v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, v, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withStudentDof(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, v, trimMaxShare, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withTrimMaxShare(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, v, trimFenceIqr, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withTrimFenceIqr(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, v, asinhEncoderInput, recordLogVarMargin); }
+    public VaeConfig withAsinhEncoderInput(boolean v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, v, recordLogVarMargin); }
+    public VaeConfig withRecordLogVarMargin(double v) { return new VaeConfig(hiddenSizes, latentSize, activation, epochs, batchSize, learningRate, validationFraction, patience, klWarmupEpochs, gradientClipNorm, seed, samples, iwaeSamples, logVarFloor, logVarCeiling, threads, decoderVariance, studentDof, trimMaxShare, trimFenceIqr, asinhEncoderInput, v); }
 }

@@ -20,8 +20,9 @@ import org.tensorflow.types.TInt32;
  *
  * <p>All per-feature terms are negative log-likelihoods in nats of the RAW value: a numeric
  * feature's Student-t (or Gaussian) term on the standardized value plus {@code log(scale)}, the
- * log-Jacobian of the standardization. Its variance is one learned value per feature, or
- * predicted per record by the decoder (see {@link VaeConfig.DecoderVariance}). Missing features are multiplied by their mask, so they contribute 0.
+ * log-Jacobian of the standardization. Its variance is one fitted value per feature, or
+ * predicted per record by the decoder and bounded by the feature's fitted one (see
+ * {@link VaeConfig.DecoderVariance} and {@link VaeConfig#recordLogVarMargin()}). Missing features are multiplied by their mask, so they contribute 0.
  */
 final class VaeGraph {
 
@@ -66,10 +67,22 @@ final class VaeGraph {
         }
         shapes.put("out/w", new int[] {in, outputWidth(layout, config)});
         shapes.put("out/b", new int[] {outputWidth(layout, config)});
-        if (config.decoderVariance() == VaeConfig.DecoderVariance.PER_FEATURE && layout.numNumeric() > 0) {
+        if (fitsFeatureVariance(config) && layout.numNumeric() > 0) {
             shapes.put("num/logvar", new int[] {layout.numNumeric()});
         }
         return shapes;
+    }
+
+    /**
+     * Whether the model holds one fitted log-variance per numeric feature ({@code num/logvar}):
+     * as the variance itself, or as the base of a per-record variance's bound.
+     */
+    static boolean fitsFeatureVariance(VaeConfig config) {
+        return config.decoderVariance() == VaeConfig.DecoderVariance.PER_FEATURE || boundsRecordVariance(config);
+    }
+
+    private static boolean boundsRecordVariance(VaeConfig config) {
+        return config.decoderVariance() == VaeConfig.DecoderVariance.PER_RECORD && Double.isFinite(config.recordLogVarMargin());
     }
 
     /** Decoder outputs: numeric means, numeric log-variances when predicted per record, category logits. */
@@ -162,6 +175,13 @@ final class VaeGraph {
                 // A smooth ceiling: the decoder cannot claim an outlying value is merely very uncertain.
                 Operand<TFloat32> ceiling = tf.constant((float) config.logVarCeiling());
                 lv = tf.math.sub(ceiling, tf.math.softplus(tf.math.sub(ceiling, lv)));
+            }
+            if (boundsRecordVariance(config)) {
+                // A record's variance may rise at most e^margin above its feature's fitted one, so the
+                // decoder cannot call an outlying value merely uncertain (the same smooth bound).
+                Operand<TFloat32> bound = tf.math.add(tf.reshape(weight.apply("num/logvar"), tf.constant(new int[] {1, 1, nNum})),
+                        tf.constant((float) config.recordLogVarMargin()));
+                lv = tf.math.sub(bound, tf.math.softplus(tf.math.sub(bound, lv)));
             }
             Operand<TFloat32> sq = tf.math.mul(tf.math.square(tf.math.sub(x3, numMean)), tf.math.exp(tf.math.neg(lv)));
             numNll = tf.math.mul(tf.math.add(numericNll(lv, sq), logScale), m3);

@@ -30,9 +30,10 @@ import org.tensorflow.types.TInt32;
  * an optional linear KL warm-up, and one fresh sample of z per record and step. With
  * {@code trimMaxShare > 0} (off by default), each epoch after the warm-up leaves out the rows whose
  * -ELBO is far above the rest ({@link TrimmedLoss}), so contamination is not learned as normal.
- * A per-feature decoder variance ({@link VaeConfig.DecoderVariance#PER_FEATURE}) is not learned
- * by Adam but set after every step to a running mean of the squared residuals: see
- * {@link Model#calibrateVariance}.
+ * A feature's fitted decoder variance (the variance itself under
+ * {@link VaeConfig.DecoderVariance#PER_FEATURE}, the base of the per-record variance's bound
+ * otherwise) is not learned by Adam but set after every step to a running mean of the squared
+ * residuals: see {@link Model#calibrateVariance}.
  * Everything random
  * (initial weights, split, shuffling, noise) comes from the config's seed and is fed from Java, so
  * the same data and seed give the same model. Training runs in its own graph and session with

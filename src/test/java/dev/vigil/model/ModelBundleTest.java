@@ -76,9 +76,30 @@ class ModelBundleTest {
     }
 
     @Test
+    void shouldScoreAFormatThreeBundleWithoutTheBoundOverTheFeaturesVariance() throws Exception {
+        // Written by the format-3 code (default config of that release, trained 5 epochs on a
+        // noisy line), with the scores it gave these rows.
+        byte[] bytes = getClass().getResourceAsStream("/bundles/format3-numeric3.vglm").readAllBytes();
+        assertThat(ByteBuffer.wrap(bytes, 4, 4).getInt()).isEqualTo(3);
+
+        ModelBundle legacy = ModelBundle.fromBytes(bytes, FeatureSpec.numeric(3));
+
+        assertThat(legacy.config().recordLogVarMargin()).isInfinite();
+        assertThat(legacy.weights()).doesNotContainKey("num/logvar");
+        try (VaeScorer scorer = VaeScorer.open(legacy)) {
+            ScoreBatch scores = scorer.score(new double[][] {{0, 0, 0}, {1, 2, 0.5}, {3, -1, 2}});
+            assertThat(scores.score(0)).isCloseTo(3.7164495438337326, org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(scores.score(1)).isCloseTo(4.50127238035202, org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(scores.score(2)).isCloseTo(11.513957262039185, org.assertj.core.data.Offset.offset(1e-4));
+        }
+        assertThat(ModelBundle.fromBytes(legacy.toBytes(), null).config()).isEqualTo(legacy.config());
+    }
+
+    @Test
     void shouldRoundTripTheLikelihoodAndTrimmingSettings() {
         VaeConfig robust = VaeConfig.defaults(Bundles.MIXED).withDecoderVariance(VaeConfig.DecoderVariance.PER_FEATURE)
-                .withStudentDof(4).withTrimMaxShare(0.2).withTrimFenceIqr(1.5).withAsinhEncoderInput(true).withLogVarCeiling(1.5);
+                .withStudentDof(4).withTrimMaxShare(0.2).withTrimFenceIqr(1.5).withAsinhEncoderInput(true).withLogVarCeiling(1.5)
+                .withRecordLogVarMargin(0.7);
         ModelBundle original = Bundles.random(Bundles.MIXED, robust);
 
         ModelBundle copy = ModelBundle.fromBytes(original.toBytes(), Bundles.MIXED);

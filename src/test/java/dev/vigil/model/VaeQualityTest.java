@@ -61,8 +61,10 @@ class VaeQualityTest {
         assertThat(meanDiff).isGreaterThanOrEqualTo(-3 * se);
         // ... and is tight: the true posterior factorizes, so a good fit closes the gap.
         assertThat(meanDiff).isLessThanOrEqualTo(GAP_PER_FEATURE * DIM);
-        // The importance-weighted estimate lies between the two.
-        assertThat(sumIwae / n).isLessThanOrEqualTo(sumElbo / n).isGreaterThanOrEqualTo(sumTrue / n - 3 * se);
+        // The importance-weighted estimate lies between the two. Both draw one fixed set of noise
+        // samples for all records (4 for the ELBO), so their sampling error does not average out
+        // over the rows; when the fit is this close (0.006 nats apart) it decides their order.
+        assertThat(sumIwae / n).isLessThanOrEqualTo(sumElbo / n + 0.001 * DIM).isGreaterThanOrEqualTo(sumTrue / n - 3 * se);
     }
 
     @Test

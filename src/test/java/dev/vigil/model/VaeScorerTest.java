@@ -52,6 +52,44 @@ class VaeScorerTest {
     }
 
     @Test
+    void shouldBoundARecordsVarianceByItsFeaturesFittedVariance() {
+        // The decoder's log-variance head is pushed to e^30 for every feature: without the bound it
+        // would call any value merely uncertain; with it the variance stops at e^margin times the
+        // feature's fitted one. One sample of z, so a term is exactly the density at one decoded mean.
+        VaeConfig config = VaeConfig.defaults(Bundles.MIXED).withSamples(1);
+        ModelBundle random = Bundles.random(Bundles.MIXED, config);
+        Map<String, ModelBundle.Weight> weights = new LinkedHashMap<>(random.weights());
+        float[] outBias = weights.get("out/b").values();
+        int nNum = 3;
+        for (int k = nNum; k < 2 * nNum; k++) {
+            outBias[k] = 30;
+        }
+        weights.put("out/b", new ModelBundle.Weight(weights.get("out/b").shape(), outBias));
+        ModelBundle unsure = new ModelBundle(Bundles.MIXED, config, random.normalization(), weights, random.training(), 0, new byte[0]);
+        float[] fitted = unsure.weights().get("num/logvar").values();
+        double floor = config.logVarFloor();
+        int[] numeric = {0, 2, 3};
+
+        try (VaeScorer s = VaeScorer.open(unsure)) {
+            ScoreBatch batch = s.score(Arrays.copyOf(ROWS, 50));
+            for (int i = 0; i < batch.size(); i++) {
+                RecordScore r = batch.get(i);
+                for (int k = 0; k < numeric.length; k++) {
+                    int j = numeric[k];
+                    double scale = unsure.normalization().scale()[j];
+                    double residual = (ROWS[i][j] - r.expected(j)) / scale;
+                    double bound = fitted[k] + config.recordLogVarMargin();
+                    // floor + softplus(head - floor) is about 30; the bound's softplus turns it into about the bound.
+                    double head = floor + Math.log1p(Math.exp(30 - floor));
+                    double lv = bound - Math.log1p(Math.exp(bound - head));
+                    double expected = 0.5 * (Math.log(2 * Math.PI) + lv + residual * residual * Math.exp(-lv)) + Math.log(scale);
+                    assertThat(r.featureTerm(j)).as("row %d feature %d", i, j).isCloseTo(expected, within(0.05));
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldScoreNumericFeaturesByAStudentTWithOneLearnedVariancePerFeature() {
         double nu = 4;
         // One sample of z, so a feature's term is exactly the density at the one decoded mean.

@@ -15,8 +15,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Generated traffic at a fixed rate on its own thread until stopped, remembering the offset and
- * truth label of every record the broker acknowledged ({@code acks=all}, idempotent, so a retry
- * across a broker restart writes a record once). Sends go out every 50 ms; after a stall (a
+ * truth label of every record the broker acknowledged ({@code acks=all}, idempotent). Idempotence
+ * did not always hold across a broker restart: a batch appended while the broker shut down was
+ * answered NOT_LEADER_OR_FOLLOWER, retried, and appended again, with only the retry's offsets
+ * acknowledged; ChaosIT therefore reads the topic back. Sends go out every 50 ms; after a stall (a
  * broker that is away) the schedule catches up, so the offered total stays rate times duration.
  */
 public final class SteadyTraffic implements AutoCloseable {

@@ -257,14 +257,21 @@ final class VaeGraph {
     private Operand<TFloat32> numericNll(Operand<TFloat32> lv, Operand<TFloat32> sq) {
         Operand<TFloat32> half = tf.constant(0.5f);
         double nu = config.studentDof();
-        // Beyond a million degrees of freedom the float lgamma difference loses its precision; the t is a Gaussian there.
-        if (nu > 1e6) {
+        if (isGaussian(nu)) {
             return tf.math.mul(half, tf.math.add(tf.math.add(tf.constant(LOG_2PI), lv), sq));
         }
         Operand<TFloat32> constant = tf.math.add(tf.math.sub(tf.math.lgamma(tf.constant((float) (nu / 2))),
                 tf.math.lgamma(tf.constant((float) ((nu + 1) / 2)))), tf.constant((float) (0.5 * Math.log(nu * Math.PI))));
         Operand<TFloat32> tail = tf.math.mul(tf.constant((float) ((nu + 1) / 2)), tf.math.log1p(tf.math.div(sq, tf.constant((float) nu))));
         return tf.math.add(tf.math.add(constant, tf.math.mul(half, lv)), tail);
+    }
+
+    /**
+     * Whether a Student-t with {@code studentDof} degrees of freedom is taken as a Gaussian: beyond a
+     * million the float lgamma difference loses its precision, and the t is a Gaussian there.
+     */
+    static boolean isGaussian(double studentDof) {
+        return studentDof > 1e6;
     }
 
     /** Sum of the numeric and categorical terms over {@code axis}; either may be null (no such features). */

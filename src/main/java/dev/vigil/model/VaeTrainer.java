@@ -206,7 +206,7 @@ public final class VaeTrainer {
             Operand<TInt32> batchAndSamples = tf.constant(new int[] {0, 1});
             Operand<TFloat32> count = tf.sum(mask, batchAndSamples);
             Operand<TFloat32> sq = tf.math.square(residual);
-            if (Double.isFinite(studentDof) && studentDof <= 1e6) {
+            if (!VaeGraph.isGaussian(studentDof)) {
                 // A Student-t's scale: each residual weighted by (nu + 1) / (nu + r^2 / sigma^2), its EM update.
                 float nu = (float) studentDof;
                 sq = tf.math.mul(tf.math.div(tf.constant(nu + 1), tf.math.add(tf.constant(nu), tf.math.div(sq, tf.math.exp(logVar)))), sq);

@@ -17,7 +17,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Buffers parsed records and scores them one micro-batch at a time: when the batch is full, when
- * its oldest record has waited {@code maxWait}, or, when asked ({@code vigil.score.batch.flush.when.drained}), as soon as the input is drained: a wall-clock
+ * its oldest record has waited {@code maxWait}, or, when asked
+ * ({@code vigil.score.batch.flush.when.drained}), as soon as the input is drained: a wall-clock
  * punctuation every millisecond that finds no record accepted since the previous one scores what
  * is buffered, since waiting would only add latency. Kafka Streams punctuates between runs of
  * records and after each poll, so under load batches still fill up to {@code capacity} or

@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * repartition topic and per-entity store the records pass before the buffer).
  *
  * <p>To hold records in the buffer the first run batches up to 65,536 records for up to 60 s, does
- * not score a batch early when the input is drained, and commits every 100 ms; the restart uses ordinary batching, so the records restored from the
- * buffer's changelog are scored within milliseconds rather than after a minute.
+ * not score a batch early when the input is drained, and commits every 100 ms; the restart uses
+ * ordinary batching, so the records restored from the buffer's changelog are scored within
+ * milliseconds rather than after a minute.
  */
 @ExtendWith(KafkaBroker.class)
 class CrashIT {

@@ -4,10 +4,13 @@ import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -63,6 +66,26 @@ public final class StreamsSettings {
                     + "as KAFKA_BOOTSTRAP_SERVERS, or with --bootstrap-servers)");
         }
         return p;
+    }
+
+    /**
+     * Parses what Kafka Streams and each of its clients will make of {@code properties}, without
+     * building a client: a bad value is a {@link ConfigException} here, before anything touches the
+     * cluster or the state directory (the {@code KafkaStreams} constructor creates it).
+     */
+    public static void validate(Properties properties) {
+        StreamsConfig streams = new StreamsConfig(properties, false) { };
+        String clientId = streams.getString(StreamsConfig.APPLICATION_ID_CONFIG);
+        // Kafka Streams gives its clients byte-array (de)serializers when it builds them.
+        java.util.Map<String, Object> consumer = streams.getMainConsumerConfigs(clientId, clientId, 0);
+        consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        ConsumerConfig.configDef().parse(consumer);
+        java.util.Map<String, Object> producer = streams.getProducerConfigs(clientId);
+        producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        ProducerConfig.configDef().parse(producer);
+        AdminClientConfig.configDef().parse(streams.getAdminConfigs(clientId));
     }
 
     /**

@@ -52,7 +52,10 @@ public final class VigilService implements AutoCloseable {
     private final FeatureSpec spec;
     private final VigilMetrics metrics = new VigilMetrics();
     private final ModelHolder models;
-    private final KafkaStreams streams;
+    private final java.util.Properties streamsProperties;
+    private final org.apache.kafka.streams.Topology topology;
+    /** Null until {@link #start} builds it. */
+    private volatile KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
     private HttpEndpoints http;
@@ -64,9 +67,23 @@ public final class VigilService implements AutoCloseable {
         this.runtime = VigilSettings.runtime(config);
         this.spec = spec;
         this.models = new ModelHolder(this::modelSwapped);
-        java.util.Properties streamsProperties = StreamsSettings.of(config);
+        this.streamsProperties = StreamsSettings.of(config);
         streamsProperties.put(RefusedSendHandler.LISTENER_CONFIG, (java.util.function.Consumer<String>) metrics::outputDropped);
-        this.streams = new KafkaStreams(VigilTopology.build(settings, spec, models, new MetricsListener(metrics)), streamsProperties);
+        // A bad value fails here, before start() touches the cluster or the state directory.
+        StreamsSettings.validate(streamsProperties);
+        this.topology = VigilTopology.build(settings, spec, models, new MetricsListener(metrics));
+        if (settings.topics().inputPattern() == null) {
+            settings.topics().input().forEach(metrics::registerInputTopic);
+        }
+    }
+
+    /**
+     * Kafka Streams for the topology. Built in {@link #start} once the cluster has answered and the
+     * bootstrap model is read: its constructor creates the state directory, a side effect that a
+     * configuration error or an unreachable broker must not leave behind.
+     */
+    private KafkaStreams buildStreams() {
+        KafkaStreams streams = new KafkaStreams(topology, streamsProperties);
         // A bug or a broken model must not leave a zombie that commits nothing: shut the client down loudly.
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Vigil stream thread failed; shutting down (buffered records stay in the changelog and are scored after a restart)", e);
@@ -79,9 +96,7 @@ public final class VigilService implements AutoCloseable {
                 stopped.countDown();
             }
         });
-        if (settings.topics().inputPattern() == null) {
-            settings.topics().input().forEach(metrics::registerInputTopic);
-        }
+        return streams;
     }
 
     /** The topics Vigil writes and, unless a pattern is used, the input topics. */
@@ -182,6 +197,7 @@ public final class VigilService implements AutoCloseable {
             throw new UncheckedIOException("cannot serve HTTP on " + where + " (" + VigilConfig.HTTP_BIND_ADDRESS + ", "
                     + VigilConfig.HTTP_PORT + "): " + e.getMessage(), e);
         }
+        streams = buildStreams();
         metrics.bindKafkaStreams(streams);
         streams.start();
     }
@@ -195,7 +211,7 @@ public final class VigilService implements AutoCloseable {
 
     private Readiness readiness() {
         long version = models.currentVersion();
-        return Readiness.of(streams.state(), version < 0 ? OptionalLong.empty() : OptionalLong.of(version),
+        return Readiness.of(state(), version < 0 ? OptionalLong.empty() : OptionalLong.of(version),
                 cluster.problem());
     }
 
@@ -222,8 +238,10 @@ public final class VigilService implements AutoCloseable {
         return http.port();
     }
 
+    /** Kafka Streams' state; CREATED before {@link #start} has built it. */
     public KafkaStreams.State state() {
-        return streams.state();
+        KafkaStreams built = streams;
+        return built == null ? KafkaStreams.State.CREATED : built.state();
     }
 
     /**
@@ -245,7 +263,7 @@ public final class VigilService implements AutoCloseable {
         Duration timeout = runtime.shutdownTimeout();
         // Leave the group, static member or not: Kafka Streams by default stays in it, so its partitions
         // would wait for the session timeout before another instance (or a restart under another id) takes them.
-        if (!streams.close(CloseOptions.timeout(timeout)
+        if (streams != null && !streams.close(CloseOptions.timeout(timeout)
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP))) {
             LOG.warn("Kafka Streams did not close within {}", timeout);
         }

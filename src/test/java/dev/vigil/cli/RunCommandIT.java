@@ -63,6 +63,7 @@ class RunCommandIT {
         assertThat(text.lines()).as("stderr: %s", text).hasSize(1);
         assertThat(out.toString()).isEmpty();
         assertThat(text).contains(bootstrap);
+        assertThat(dir.resolve("state")).as("the state directory, a side effect, after Kafka never answered").doesNotExist();
         Matcher stated = Pattern.compile("within (\\d+) s").matcher(text);
         assertThat(stated.find()).as("the line states how long Vigil waited: %s", text).isTrue();
         // A behavioural bound, not a benchmark: the wait the message states, not twice that.

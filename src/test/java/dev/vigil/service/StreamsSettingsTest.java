@@ -97,6 +97,20 @@ class StreamsSettingsTest {
                 .hasMessageContaining("classic");
     }
 
+    @Test
+    void shouldFindABadValueForAnyOfKafkaStreamsClientsWithoutBuildingOne() {
+        for (Map.Entry<String, String> bad : Map.of(
+                "kafka.producer.acks", "maybe",
+                "kafka.main.consumer.max.poll.records", "many",
+                "kafka.admin.retries", "-x",
+                "kafka.processing.guarantee", "twice").entrySet()) {
+            Properties properties = settings(Map.of(bad.getKey(), bad.getValue()));
+            assertThatThrownBy(() -> StreamsSettings.validate(properties)).as(bad.getKey())
+                    .isInstanceOf(ConfigException.class).hasMessageContaining(bad.getValue());
+        }
+        StreamsSettings.validate(settings(Map.of(VigilConfig.INSTANCE_ID, "vigil-a", "kafka.producer.acks", "1")));
+    }
+
     private static final String JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required "
             + "username=\"${env:VIGIL_KAFKA_USERNAME}\" password=\"${env:VIGIL_KAFKA_PASSWORD}\";";
 

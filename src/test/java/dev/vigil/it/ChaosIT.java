@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -54,7 +55,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>System properties: {@code chaos.cycles} (SIGKILLs, default 3; the issue's figure is 20), {@code
  * chaos.strict=true} (resume within the issue's 10 s instead of the default's margin for a loaded two-core
- * machine), {@code chaos.seed} (the random waits between disruptions). One summary line per disruption and
+ * machine, and no SIGKILL repeating more than the largest offset commit seen before it), {@code chaos.seed} (the random waits between disruptions). One summary line per disruption and
  * one for the run are logged at INFO, starting with "chaos"; each run's config and log stay in {@code
  * target/chaos-it/GUARANTEE/run-N.*} for a post-mortem.
  *
@@ -106,6 +107,8 @@ class ChaosIT {
         VigilProcess restarted;
         /** -1 until the next disruption (or the end) tells. */
         long repeats = -1;
+        /** Records in the largest single offset commit seen while Vigil ran before this disruption. */
+        long largestCommit;
         String note = "";
 
         Cycle(int number, Disruption kind, double atSeconds, long repeatsBefore) {
@@ -121,8 +124,9 @@ class ChaosIT {
             String running = restarted == null ? "" : restarted.logged("-> RUNNING")
                     .map(d -> String.format(Locale.ROOT, " (Kafka Streams RUNNING after %.1f s)", d.toMillis() / 1000.0))
                     .orElse(" (Kafka Streams not RUNNING)");
-            return String.format(Locale.ROOT, "%s %d at %.1f s: %s repeated, resumed in %.1f s%s, caught up after %.1f s%s",
-                    kind, number, atSeconds, repeats < 0 ? "?" : repeats, resumeSeconds, running, caughtUpSeconds, note);
+            return String.format(Locale.ROOT, "%s %d at %.1f s: %s repeated (largest commit before it: %d records), resumed in "
+                    + "%.1f s%s, caught up after %.1f s%s", kind, number, atSeconds, repeats < 0 ? "?" : repeats, largestCommit,
+                    resumeSeconds, running, caughtUpSeconds, note);
         }
     }
 
@@ -191,19 +195,23 @@ class ChaosIT {
         long began = System.nanoTime();
         try (SteadyTraffic traffic = new SteadyTraffic(bootstrap, topics.input(), RATE,
                 TrafficGenerator.Options.defaults().withSeed(SEED).withMalformedRate(MALFORMED_RATE));
-             Pipeline.Outputs outputs = new Pipeline.Outputs(bootstrap, topics, exactlyOnce)) {
+             Pipeline.Outputs outputs = new Pipeline.Outputs(bootstrap, topics, exactlyOnce);
+             CommitWatch commits = new CommitWatch(bootstrap, config.get("kafka.application.id"), topics.input())) {
             VigilProcess vigil = start(config);
             awaitNewOutput(outputs, vigil, Map.of(), START_TIMEOUT, "the first run to score");
             awaitCaughtUp(outputs, vigil, bootstrap, topics.input());
 
             for (Disruption kind : plan) {
-                process(outputs, vigil, MIN_RUN.plusMillis((long) (random.nextDouble() * MAX_RUN.minus(MIN_RUN).toMillis())));
+                commits.startSegment();
+                process(outputs, vigil, MIN_RUN.plusMillis((long) (random.nextDouble() * MAX_RUN.minus(MIN_RUN).toMillis())),
+                        commits);
                 double at = seconds(System.nanoTime() - began);
                 if (kind == Disruption.SIGKILL) {
                     vigil.kill();
                     // Everything the killed run got out (under exactly-once: committed); nothing more will come.
                     outputs.drain(Duration.ofSeconds(1));
                     Cycle cycle = begin(kind, at, outputs.repeats());
+                    cycle.largestCommit = commits.largestCommit();
                     Map<Integer, Long> before = outputs.highestOffsets();
                     vigil = start(config);
                     cycle.restarted = vigil;
@@ -214,6 +222,7 @@ class ChaosIT {
                     broker.close();
                     outputs.drain(Duration.ofSeconds(1));
                     Cycle cycle = begin(kind, at, outputs.repeats());
+                    cycle.largestCommit = commits.largestCommit();
                     read(outputs, OUTAGE);
                     broker = EmbeddedKafka.start(logDir, port, KafkaBroker.TEST_OVERRIDES);
                     long back = System.nanoTime();
@@ -232,7 +241,7 @@ class ChaosIT {
                 }
             }
             // The last disruption's repeats show while the service runs on.
-            process(outputs, vigil, MAX_RUN);
+            process(outputs, vigil, MAX_RUN, commits);
             traffic.stop();
             Map<SourceId, String> acknowledged = Map.copyOf(traffic.produced());
             failedSends = traffic.failed();
@@ -276,12 +285,12 @@ class ChaosIT {
         reported = true;
         List<Cycle> kills = cycles.stream().filter(c -> c.kind == Disruption.SIGKILL).toList();
         LOG.info("chaos {} summary: {} SIGKILLs + 1 broker restart, {} produced ({} malformed), {} outcomes, {} lost, "
-                        + "repeats per SIGKILL max {} mean {} (bound {}), resume after SIGKILL max {} s mean {} s, after the broker "
-                        + "restart {} s (bound {} s), load average {}",
+                        + "repeats per SIGKILL max {} mean {} (bound {}; largest commit {} records), resume after SIGKILL max {} s "
+                        + "mean {} s, after the broker restart {} s (bound {} s), load average {}",
                 guarantee, kills.size(), produced.size(), malformed, outcomes, lost.size(),
                 kills.stream().mapToLong(c -> c.repeats).max().orElse(0),
                 String.format(Locale.ROOT, "%.0f", kills.stream().mapToLong(c -> c.repeats).average().orElse(0)),
-                exactlyOnce ? 0 : repeatBound,
+                exactlyOnce ? 0 : repeatBound, cycles.stream().mapToLong(c -> c.largestCommit).max().orElse(0),
                 String.format(Locale.ROOT, "%.1f", kills.stream().mapToDouble(c -> c.resumeSeconds).max().orElse(0)),
                 String.format(Locale.ROOT, "%.1f", kills.stream().mapToDouble(c -> c.resumeSeconds).average().orElse(0)),
                 cycles.stream().filter(c -> c.kind == Disruption.BROKER_RESTART)
@@ -307,6 +316,12 @@ class ChaosIT {
         } else {
             assertThat(cycles).as("records repeated per disruption at %d records/s (bound %d)", RATE, repeatBound)
                     .allSatisfy(c -> assertThat(c.repeats).as("%s %d", c.kind, c.number).isLessThanOrEqualTo(repeatBound));
+            if (STRICT) {
+                // The reading: a crash repeats at most the records of one commit interval, counted as
+                // Kafka Streams commits them (the offered rate is only an estimate of that).
+                assertThat(kills).as("records repeated per SIGKILL, against the largest commit seen before it")
+                        .allSatisfy(c -> assertThat(c.repeats).as("%s %d", c.kind, c.number).isLessThanOrEqualTo(c.largestCommit));
+            }
         }
         assertThat(cycles).as("time to score again after each restart").allSatisfy(c -> assertThat(c.resumeSeconds)
                 .as("%s %d", c.kind, c.number).isLessThanOrEqualTo(RESUME_BOUND.toMillis() / 1000.0));
@@ -349,12 +364,71 @@ class ChaosIT {
         return run;
     }
 
-    /** Reads outputs for {@code duration} (the workload between disruptions); fails if Vigil exits meanwhile. */
-    private static void process(Pipeline.Outputs outputs, VigilProcess vigil, Duration duration) {
+    /**
+     * Reads outputs for {@code duration} (the workload between disruptions) and watches Vigil's offset commits;
+     * fails if Vigil exits meanwhile.
+     */
+    private static void process(Pipeline.Outputs outputs, VigilProcess vigil, Duration duration, CommitWatch commits) {
         long until = System.nanoTime() + duration.toNanos();
         while (System.nanoTime() - until < 0) {
             outputs.poll(Duration.ofMillis(100));
+            commits.sample();
             assertAlive(vigil);
+        }
+    }
+
+    /**
+     * Vigil's committed input offsets, sampled about every 100 ms while it runs steadily: how many records one
+     * commit covers, which is what "the records of one commit interval" means as Kafka Streams commits (at the
+     * first poll-loop turn after the interval, over whatever traffic came in that second).
+     */
+    private static final class CommitWatch implements AutoCloseable {
+        private final Admin admin;
+        private final String group;
+        private final String topic;
+        private long lastTotal = -1;
+        /** Whether this segment's first commit was seen: it also covers the catch-up before, so it does not count. */
+        private boolean primed;
+        private long largest;
+
+        CommitWatch(String bootstrap, String group, String topic) {
+            this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+            this.group = group;
+            this.topic = topic;
+        }
+
+        /** A new run segment: its first commit is the baseline (it also covers the restart's catch-up). */
+        void startSegment() {
+            lastTotal = -1;
+            primed = false;
+        }
+
+        void sample() {
+            long total;
+            try {
+                total = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS)
+                        .entrySet().stream().filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+                        .mapToLong(e -> e.getValue().offset()).sum();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot read the committed offsets of group " + group, e);
+            }
+            if (lastTotal >= 0 && total > lastTotal) {
+                if (primed) {
+                    largest = Math.max(largest, total - lastTotal);
+                }
+                primed = true;
+            }
+            lastTotal = total;
+        }
+
+        /** The most records one commit has covered so far in this run. */
+        long largestCommit() {
+            return largest;
+        }
+
+        @Override
+        public void close() {
+            admin.close(Duration.ofSeconds(5));
         }
     }
 

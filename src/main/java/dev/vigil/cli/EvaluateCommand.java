@@ -71,8 +71,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     String labelColumn;
 
     @Option(names = "--detectors", paramLabel = "LIST", split = ",",
-            description = "Comma list from vae, vae_iwae, pca, mahalanobis, rcf, iforest (and random, a sanity floor). "
-                    + "Default: every available one but random.")
+            description = "Comma list from vae, vae_iwae, pca, mahalanobis, rcf, iforest (and two diagnostics: zscore, the sum of "
+                    + "squared z-scores, which is what the VAE reduces to when its latent code carries nothing; random, a "
+                    + "sanity floor). Default: every available one but the diagnostics.")
     List<String> detectors;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",

@@ -12,7 +12,10 @@ import java.util.function.LongFunction;
 public final class Detectors {
 
     /** Every name the command accepts, in report order. */
-    public static final List<String> KNOWN = List.of("vae", "vae_iwae", "pca", "mahalanobis", "rcf", "iforest", "random");
+    public static final List<String> KNOWN = List.of("vae", "vae_iwae", "pca", "mahalanobis", "rcf", "iforest", "zscore", "random");
+
+    /** Known but not run by default: a floor and a measure of what the VAE's latent code adds. */
+    private static final List<String> DIAGNOSTICS = List.of("zscore", "random");
 
     private static final Map<String, LongFunction<Detector>> AVAILABLE = new LinkedHashMap<>();
 
@@ -23,6 +26,7 @@ public final class Detectors {
         AVAILABLE.put("mahalanobis", seed -> new MahalanobisDetector());
         AVAILABLE.put("rcf", RcfDetector::new);
         AVAILABLE.put("iforest", IsolationForestDetector::new);
+        AVAILABLE.put("zscore", seed -> new ZScoreDetector());
         AVAILABLE.put("random", RandomDetector::new);
     }
 
@@ -41,10 +45,10 @@ public final class Detectors {
 
     /**
      * The default set: every available detector of {@link #KNOWN} except the {@code random}
-     * sanity baseline, in {@link #KNOWN} order.
+     * sanity baseline and the {@code zscore} diagnostic, in {@link #KNOWN} order.
      */
     public static synchronized List<String> defaults() {
-        return KNOWN.stream().filter(n -> !n.equals("random") && AVAILABLE.containsKey(n)).toList();
+        return KNOWN.stream().filter(n -> !DIAGNOSTICS.contains(n) && AVAILABLE.containsKey(n)).toList();
     }
 
     /** A new detector; {@link IllegalArgumentException} when {@code name} is unknown or not available. */

@@ -40,6 +40,9 @@ public final class ZScoreDetector implements Detector {
 
     @Override
     public int[][] topFeatures(double[][] test, int k) {
+        if (standardizer == null) {
+            throw new IllegalStateException("fit before topFeatures");
+        }
         int[][] top = new int[test.length][];
         for (int i = 0; i < test.length; i++) {
             double[] z = standardizer.apply(test[i]);

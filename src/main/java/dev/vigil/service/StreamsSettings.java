@@ -2,6 +2,8 @@ package dev.vigil.service;
 
 import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -69,23 +71,32 @@ public final class StreamsSettings {
     }
 
     /**
-     * Parses what Kafka Streams and each of its clients will make of {@code properties}, without
-     * building a client: a bad value is a {@link ConfigException} here, before anything touches the
-     * cluster or the state directory (the {@code KafkaStreams} constructor creates it).
+     * Parses what Kafka Streams and each of its clients (main, restore and global consumer,
+     * producer, admin) will make of {@code properties}, without building a client: a bad value is
+     * a {@link ConfigException} here, before anything touches the cluster or the state directory
+     * (the {@code KafkaStreams} constructor creates it). The consumers and the admin client get
+     * their full checks; the producer's values are parsed one by one (its config class has no quiet
+     * constructor), so a combination only the producer rejects, such as idempotence with
+     * {@code acks=1}, still fails when Kafka Streams starts.
+     *
+     * @throws ConfigException for a bad value
+     * @throws IllegalArgumentException for settings Kafka Streams refuses together
      */
     public static void validate(Properties properties) {
         StreamsConfig streams = new StreamsConfig(properties, false) { };
         String clientId = streams.getString(StreamsConfig.APPLICATION_ID_CONFIG);
-        // Kafka Streams gives its clients byte-array (de)serializers when it builds them.
-        java.util.Map<String, Object> consumer = streams.getMainConsumerConfigs(clientId, clientId, 0);
-        consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        ConsumerConfig.configDef().parse(consumer);
-        java.util.Map<String, Object> producer = streams.getProducerConfigs(clientId);
+        for (Map<String, Object> consumer : List.of(streams.getMainConsumerConfigs(clientId, clientId, 0),
+                streams.getRestoreConsumerConfigs(clientId), streams.getGlobalConsumerConfigs(clientId))) {
+            // Kafka Streams gives its clients byte-array (de)serializers when it builds them.
+            consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+            consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+            new ConsumerConfig(consumer, false) { };
+        }
+        Map<String, Object> producer = streams.getProducerConfigs(clientId);
         producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         ProducerConfig.configDef().parse(producer);
-        AdminClientConfig.configDef().parse(streams.getAdminConfigs(clientId));
+        new AdminClientConfig(streams.getAdminConfigs(clientId), false) { };
     }
 
     /**

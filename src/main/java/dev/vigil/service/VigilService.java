@@ -221,6 +221,7 @@ public final class VigilService implements AutoCloseable {
         }
     }
 
+    /** The Kafka Streams client; null until {@link #start} has built it. */
     public KafkaStreams streams() {
         return streams;
     }

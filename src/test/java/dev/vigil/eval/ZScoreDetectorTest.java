@@ -1,6 +1,7 @@
 package dev.vigil.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,16 @@ class ZScoreDetectorTest {
         int[][] top = detector.topFeatures(new double[][] {{0.5, -3, 2}}, 2);
 
         assertThat(top[0]).containsExactly(1, 2);
+    }
+
+    @Test
+    void shouldKeepAConstantFeatureInItsOwnUnitsAndRefuseToScoreBeforeFitting() {
+        ZScoreDetector detector = new ZScoreDetector();
+        assertThatThrownBy(() -> detector.score(new double[][] {{1, 1}})).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> detector.topFeatures(new double[][] {{1, 1}}, 1)).isInstanceOf(IllegalStateException.class);
+        detector.fit(new double[][] {{5, -1}, {5, 1}});
+
+        assertThat(detector.score(new double[][] {{7, 0}})[0]).as("2 units off a feature that never moved").isCloseTo(4, offset(1e-12));
     }
 
     @Test

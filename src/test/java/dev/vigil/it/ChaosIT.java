@@ -241,6 +241,7 @@ class ChaosIT {
                 }
             }
             // The last disruption's repeats show while the service runs on.
+            commits.startSegment();
             process(outputs, vigil, MAX_RUN, commits);
             traffic.stop();
             Map<SourceId, String> acknowledged = Map.copyOf(traffic.produced());
@@ -386,7 +387,10 @@ class ChaosIT {
         private final Admin admin;
         private final String group;
         private final String topic;
+        /** A commit every second: samples further apart than this may span two, so their difference does not count. */
+        private static final long MAX_SAMPLE_GAP_NANOS = Duration.ofMillis(900).toNanos();
         private long lastTotal = -1;
+        private long lastSampleNanos;
         /** Whether this segment's first commit was seen: it also covers the catch-up before, so it does not count. */
         private boolean primed;
         private long largest;
@@ -409,16 +413,21 @@ class ChaosIT {
                 total = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS)
                         .entrySet().stream().filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
                         .mapToLong(e -> e.getValue().offset()).sum();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted reading the committed offsets of group " + group, e);
             } catch (Exception e) {
                 throw new IllegalStateException("cannot read the committed offsets of group " + group, e);
             }
+            long now = System.nanoTime();
             if (lastTotal >= 0 && total > lastTotal) {
-                if (primed) {
+                if (primed && now - lastSampleNanos <= MAX_SAMPLE_GAP_NANOS) {
                     largest = Math.max(largest, total - lastTotal);
                 }
                 primed = true;
             }
             lastTotal = total;
+            lastSampleNanos = now;
         }
 
         /** The most records one commit has covered so far in this run. */

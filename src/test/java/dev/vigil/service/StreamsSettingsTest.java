@@ -103,12 +103,26 @@ class StreamsSettingsTest {
                 "kafka.producer.acks", "maybe",
                 "kafka.main.consumer.max.poll.records", "many",
                 "kafka.admin.retries", "-x",
+                "kafka.restore.consumer.fetch.min.bytes", "few",
+                "kafka.global.consumer.max.poll.records", "lots",
                 "kafka.processing.guarantee", "twice").entrySet()) {
             Properties properties = settings(Map.of(bad.getKey(), bad.getValue()));
             assertThatThrownBy(() -> StreamsSettings.validate(properties)).as(bad.getKey())
                     .isInstanceOf(ConfigException.class).hasMessageContaining(bad.getValue());
         }
         StreamsSettings.validate(settings(Map.of(VigilConfig.INSTANCE_ID, "vigil-a", "kafka.producer.acks", "1")));
+        StreamsSettings.validate(settings(Map.of("kafka.processing.guarantee", "exactly_once_v2", "kafka.no.such.key", "1")));
+    }
+
+    @Test
+    void shouldAcceptASecuredClusterWhosePasswordComesFromTheEnvironment() {
+        StreamsSettings.validate(settings(Map.of(
+                "kafka.security.protocol", "SASL_SSL",
+                "kafka.sasl.mechanism", "SCRAM-SHA-512",
+                "kafka.sasl.jaas.config", JAAS,
+                "kafka.config.providers", "env",
+                "kafka.config.providers.env.class", "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+                "kafka.config.providers.env.param.allowlist.pattern", "^VIGIL_KAFKA_.*$")));
     }
 
     private static final String JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required "

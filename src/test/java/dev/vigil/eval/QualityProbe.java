@@ -55,7 +55,8 @@ public final class QualityProbe {
                                     e.getValue().resolve("test_label/" + name + ".txt"), null)
                             : EvalDatasets.labelledFile(e.getValue(), "label", seed);
                     if (Boolean.getBoolean("probe.context") && name.startsWith("machine")) {
-                        dataset = dataset.withContext(dev.vigil.ingest.ContextSettings.defaults());
+                        dataset = dataset.withContext(new dev.vigil.ingest.ContextSettings(
+                                Integer.getInteger("probe.halflife", dev.vigil.ingest.ContextSettings.DEFAULT_HALF_LIFE)));
                     }
                     Detector d = detector.equals("vae")
                             ? new VaeDetector(VaeDetector.Score.ELBO, seed, dev.vigil.calibration.CalibrationSettings.defaults(), QualityProbe::variant)

@@ -255,7 +255,9 @@ class ChaosIT {
             acknowledged.keySet().forEach(id -> ackedValues.add(inTopic.get(id).value()));
             List<SourceId> unacknowledged = inTopic.keySet().stream().filter(id -> !acknowledged.containsKey(id)).sorted(
                     Comparator.comparingInt(SourceId::partition).thenComparingLong(SourceId::offset)).toList();
-            assertThat(acknowledged.keySet()).as("acknowledged offsets missing from the input topic").isSubsetOf(inTopic.keySet());
+            // Not isSubsetOf: AssertJ checks that by a linear search per element, minutes for 20 cycles' records.
+            assertThat(acknowledged.keySet().stream().filter(id -> !inTopic.containsKey(id)).map(SourceId::id).limit(20).toList())
+                    .as("acknowledged offsets missing from the input topic").isEmpty();
             assertThat(unacknowledged.stream().filter(id -> !ackedValues.contains(inTopic.get(id).value())).count())
                     .as("records in the input topic that repeat no acknowledged one (%d sends failed)", failedSends)
                     .isLessThanOrEqualTo(failedSends);

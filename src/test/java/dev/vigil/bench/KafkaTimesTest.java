@@ -38,6 +38,10 @@ class KafkaTimesTest {
         put("stream-thread-metrics", "commit-latency-max", "t1", 20.0);
         put("stream-thread-metrics", "commit-total", "t1", 7.0);
         put("stream-thread-metrics", "commit-total", "t2", 3.0);
+        put("producer-metrics", "flush-time-ns-total", "t1-producer", 60e6);
+        put("producer-metrics", "flush-time-ns-total", "t2-producer", 20e6);
+        put("consumer-metrics", "commit-sync-time-ns-total", "t1-consumer", 25e6);
+        put("producer-metrics", "txn-commit-time-ns-total", "t1-producer", 0.0);
         // Same names in another group are not the producer's.
         put("consumer-metrics", "request-latency-avg", "t1-consumer", 99.0);
 
@@ -49,6 +53,10 @@ class KafkaTimesTest {
         assertThat(times.commitLatencyAvgMs()).isEqualTo(8.0);
         assertThat(times.commitLatencyMaxMs()).isEqualTo(20.0);
         assertThat(times.commits()).isEqualTo(10);
+        // 80 ms of flushes and 25 ms of offset commits over 10 commits.
+        assertThat(times.flushMsPerCommit()).isEqualTo(8.0);
+        assertThat(times.offsetCommitMsPerCommit()).isEqualTo(2.5);
+        assertThat(times.transactionCommitMsPerCommit()).isZero();
     }
 
     @Test
@@ -62,5 +70,6 @@ class KafkaTimesTest {
         assertThat(times.commitLatencyMaxMs()).isNaN();
         assertThat(times.producerQueueTimeAvgMs()).isNaN();
         assertThat(times.commits()).isZero();
+        assertThat(times.flushMsPerCommit()).isNaN();
     }
 }

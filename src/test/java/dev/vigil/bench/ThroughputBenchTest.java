@@ -16,7 +16,7 @@ class ThroughputBenchTest {
     private static final ThroughputBench.Run PASS = new ThroughputBench.Run("passthrough", 1000, 0.02, 50_000, 0);
     private static final ThroughputBench.Run VIGIL = new ThroughputBench.Run("vigil", 1000, 0.04, 25_000, 0.3);
     private static final ThroughputBench.Run RCF = new ThroughputBench.Run("rcf", 1000, 0.2, 5_000, 0.8);
-    private static final KafkaTimes TIMES = new KafkaTimes(4.2, 40, 1.5, 12, 60, 9);
+    private static final KafkaTimes TIMES = new KafkaTimes(4.2, 40, 1.5, 12, 60, 9, 7.5, 2.25, Double.NaN);
 
     private static LatencyPoint point(double rate, double vigilP99) {
         return new LatencyPoint(rate, new LatencyPoint.App(900, 0, 3, 9, 12, TIMES), new LatencyPoint.App(900, 1, 8, vigilP99, 70, TIMES),
@@ -72,7 +72,8 @@ class ThroughputBenchTest {
                 .containsEntry("vigil_producer_queue_time_avg_ms", 4.2).containsEntry("passthrough_producer_queue_time_avg_ms", 4.2)
                 .containsEntry("vigil_producer_request_latency_avg_ms", 1.5)
                 .containsEntry("vigil_commit_latency_avg_ms", 12.0).containsEntry("vigil_commit_latency_max_ms", 60.0)
-                .containsEntry("passthrough_commits", 9L)
+                .containsEntry("passthrough_commits", 9L).containsEntry("vigil_commit_flush_ms_avg", 7.5)
+                .containsEntry("vigil_commit_offsets_ms_avg", 2.25)
                 .containsEntry("kafka_commit_interval_ms", 1000L).containsEntry("kafka_linger_ms", 5L)
                 .containsEntry("kafka_max_poll_records", 1000)
                 .containsEntry("latency_curve", false);

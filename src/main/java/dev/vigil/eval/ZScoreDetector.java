@@ -18,20 +18,17 @@ public final class ZScoreDetector implements Detector {
 
     @Override
     public void fit(double[][] train) {
-        Standardizer.dimensions(train);
         standardizer = Standardizer.fit(train);
     }
 
     @Override
     public double[] score(double[][] test) {
-        if (standardizer == null) {
-            throw new IllegalStateException("fit before score");
-        }
+        requireFit();
         double[] scores = new double[test.length];
         for (int i = 0; i < test.length; i++) {
             double sum = 0;
-            for (double z : standardizer.apply(test[i])) {
-                sum += z * z;
+            for (double term : squaredZ(test[i])) {
+                sum += term;
             }
             scores[i] = sum;
         }
@@ -40,16 +37,26 @@ public final class ZScoreDetector implements Detector {
 
     @Override
     public int[][] topFeatures(double[][] test, int k) {
-        if (standardizer == null) {
-            throw new IllegalStateException("fit before topFeatures");
-        }
+        requireFit();
         int[][] top = new int[test.length][];
         for (int i = 0; i < test.length; i++) {
-            double[] z = standardizer.apply(test[i]);
-            top[i] = java.util.stream.IntStream.range(0, z.length).boxed()
-                    .sorted((a, b) -> Double.compare(Math.abs(z[b]), Math.abs(z[a])))
-                    .limit(k).mapToInt(Integer::intValue).toArray();
+            top[i] = Metrics.topK(squaredZ(test[i]), k);
         }
         return top;
+    }
+
+    /** Each feature's term of the score: its squared z-score. */
+    private double[] squaredZ(double[] row) {
+        double[] z = standardizer.apply(row);
+        for (int j = 0; j < z.length; j++) {
+            z[j] *= z[j];
+        }
+        return z;
+    }
+
+    private void requireFit() {
+        if (standardizer == null) {
+            throw new IllegalStateException("fit before score");
+        }
     }
 }

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -32,6 +33,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +54,8 @@ public final class VigilService implements AutoCloseable {
     private final FeatureSpec spec;
     private final VigilMetrics metrics = new VigilMetrics();
     private final ModelHolder models;
-    private final java.util.Properties streamsProperties;
-    private final org.apache.kafka.streams.Topology topology;
+    private final Properties streamsProperties;
+    private final Topology topology;
     /** Null until {@link #start} builds it. */
     private volatile KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);

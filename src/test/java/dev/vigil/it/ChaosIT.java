@@ -55,9 +55,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>System properties: {@code chaos.cycles} (SIGKILLs, default 3; the issue's figure is 20), {@code
  * chaos.strict=true} (resume within the issue's 10 s instead of the default's margin for a loaded two-core
- * machine, and no SIGKILL repeating more than the largest offset commit seen before it), {@code chaos.seed} (the random waits between disruptions). One summary line per disruption and
- * one for the run are logged at INFO, starting with "chaos"; each run's config and log stay in {@code
- * target/chaos-it/GUARANTEE/run-N.*} for a post-mortem.
+ * machine, and no SIGKILL repeating more than the largest offset commit seen before it), {@code chaos.seed} (the
+ * random waits between disruptions). One summary line per disruption and one for the run are logged at INFO,
+ * starting with "chaos"; each run's config and log stay in {@code target/chaos-it/GUARANTEE/run-N.*} for a
+ * post-mortem.
  *
  * <p>The test runs a broker of its own: the shared test broker cannot be stopped under other tests.
  */
@@ -108,14 +109,15 @@ class ChaosIT {
         /** -1 until the next disruption (or the end) tells. */
         long repeats = -1;
         /** Records in the largest single offset commit seen while Vigil ran before this disruption. */
-        long largestCommit;
+        final long largestCommit;
         String note = "";
 
-        Cycle(int number, Disruption kind, double atSeconds, long repeatsBefore) {
+        Cycle(int number, Disruption kind, double atSeconds, long repeatsBefore, long largestCommit) {
             this.number = number;
             this.kind = kind;
             this.atSeconds = atSeconds;
             this.repeatsBefore = repeatsBefore;
+            this.largestCommit = largestCommit;
         }
 
         @Override
@@ -202,7 +204,6 @@ class ChaosIT {
             awaitCaughtUp(outputs, vigil, bootstrap, topics.input());
 
             for (Disruption kind : plan) {
-                commits.startSegment();
                 process(outputs, vigil, MIN_RUN.plusMillis((long) (random.nextDouble() * MAX_RUN.minus(MIN_RUN).toMillis())),
                         commits);
                 double at = seconds(System.nanoTime() - began);
@@ -210,8 +211,7 @@ class ChaosIT {
                     vigil.kill();
                     // Everything the killed run got out (under exactly-once: committed); nothing more will come.
                     outputs.drain(Duration.ofSeconds(1));
-                    Cycle cycle = begin(kind, at, outputs.repeats());
-                    cycle.largestCommit = commits.largestCommit();
+                    Cycle cycle = begin(kind, at, outputs.repeats(), commits.largestCommit());
                     Map<Integer, Long> before = outputs.highestOffsets();
                     vigil = start(config);
                     cycle.restarted = vigil;
@@ -221,8 +221,7 @@ class ChaosIT {
                 } else {
                     broker.close();
                     outputs.drain(Duration.ofSeconds(1));
-                    Cycle cycle = begin(kind, at, outputs.repeats());
-                    cycle.largestCommit = commits.largestCommit();
+                    Cycle cycle = begin(kind, at, outputs.repeats(), commits.largestCommit());
                     read(outputs, OUTAGE);
                     broker = EmbeddedKafka.start(logDir, port, KafkaBroker.TEST_OVERRIDES);
                     long back = System.nanoTime();
@@ -241,7 +240,6 @@ class ChaosIT {
                 }
             }
             // The last disruption's repeats show while the service runs on.
-            commits.startSegment();
             process(outputs, vigil, MAX_RUN, commits);
             traffic.stop();
             Map<SourceId, String> acknowledged = Map.copyOf(traffic.produced());
@@ -332,14 +330,15 @@ class ChaosIT {
 
     /**
      * Records a disruption that starts now, when {@code repeatsBefore} outputs beyond the first per offset have been
-     * read; the previous disruption's repeats are the ones since it began.
+     * read and one commit has covered at most {@code largestCommit} records; the previous disruption's repeats are the
+     * ones since it began.
      */
-    private Cycle begin(Disruption kind, double atSeconds, long repeatsBefore) {
+    private Cycle begin(Disruption kind, double atSeconds, long repeatsBefore, long largestCommit) {
         if (!cycles.isEmpty()) {
             Cycle previous = cycles.get(cycles.size() - 1);
             previous.repeats = repeatsBefore - previous.repeatsBefore;
         }
-        Cycle cycle = new Cycle(cycles.size() + 1, kind, atSeconds, repeatsBefore);
+        Cycle cycle = new Cycle(cycles.size() + 1, kind, atSeconds, repeatsBefore, largestCommit);
         cycles.add(cycle);
         return cycle;
     }
@@ -368,10 +367,11 @@ class ChaosIT {
     }
 
     /**
-     * Reads outputs for {@code duration} (the workload between disruptions) and watches Vigil's offset commits;
-     * fails if Vigil exits meanwhile.
+     * Reads outputs for {@code duration} (the workload between disruptions) and watches Vigil's offset commits, from a
+     * new baseline; fails if Vigil exits meanwhile.
      */
     private static void process(Pipeline.Outputs outputs, VigilProcess vigil, Duration duration, CommitWatch commits) {
+        commits.startSegment();
         long until = System.nanoTime() + duration.toNanos();
         while (System.nanoTime() - until < 0) {
             outputs.poll(Duration.ofMillis(100));

@@ -36,22 +36,14 @@ class ModelBundleTest {
     void shouldScoreAFormatOneBundleExactlyAsTheVersionThatWroteIt() throws Exception {
         // Written by the format-1 code (per-record variance, Gaussian, no trimming), with the
         // scores it gave these rows: an upgrade must not change what a stored model says.
-        byte[] bytes = getClass().getResourceAsStream("/bundles/format1-numeric3.vglm").readAllBytes();
-        assertThat(ByteBuffer.wrap(bytes, 4, 4).getInt()).isEqualTo(1);
-
-        ModelBundle legacy = ModelBundle.fromBytes(bytes, FeatureSpec.numeric(3));
+        ModelBundle legacy = legacyBundle("/bundles/format1-numeric3.vglm", 1);
 
         assertThat(legacy.config().decoderVariance()).isEqualTo(VaeConfig.DecoderVariance.PER_RECORD);
         assertThat(legacy.config().studentDof()).isInfinite();
         assertThat(legacy.config().trimMaxShare()).isZero();
         assertThat(legacy.config().asinhEncoderInput()).isFalse();
         assertThat(legacy.config().logVarCeiling()).isInfinite();
-        try (VaeScorer scorer = VaeScorer.open(legacy)) {
-            ScoreBatch scores = scorer.score(new double[][] {{0, 0, 0}, {1, 2, 0.5}, {3, -1, 2}});
-            assertThat(scores.score(0)).isCloseTo(3.4822434186935425, org.assertj.core.data.Offset.offset(1e-4));
-            assertThat(scores.score(1)).isCloseTo(4.393280982971191, org.assertj.core.data.Offset.offset(1e-4));
-            assertThat(scores.score(2)).isCloseTo(11.356867909431458, org.assertj.core.data.Offset.offset(1e-4));
-        }
+        assertScores(legacy, 3.4822434186935425, 4.393280982971191, 11.356867909431458);
         assertThat(ByteBuffer.wrap(legacy.toBytes(), 4, 4).getInt()).isEqualTo(ModelBundle.FORMAT_VERSION);
         assertThat(ModelBundle.fromBytes(legacy.toBytes(), null).config()).isEqualTo(legacy.config());
     }
@@ -60,18 +52,10 @@ class ModelBundleTest {
     void shouldScoreAFormatTwoBundleWithoutTheLogVarianceCeilingItWasTrainedWithout() throws Exception {
         // Written by the format-2 code (default config of that release, trained 5 epochs on a
         // noisy line), with the scores it gave these rows.
-        byte[] bytes = getClass().getResourceAsStream("/bundles/format2-numeric3.vglm").readAllBytes();
-        assertThat(ByteBuffer.wrap(bytes, 4, 4).getInt()).isEqualTo(2);
-
-        ModelBundle legacy = ModelBundle.fromBytes(bytes, FeatureSpec.numeric(3));
+        ModelBundle legacy = legacyBundle("/bundles/format2-numeric3.vglm", 2);
 
         assertThat(legacy.config().logVarCeiling()).isInfinite();
-        try (VaeScorer scorer = VaeScorer.open(legacy)) {
-            ScoreBatch scores = scorer.score(new double[][] {{0, 0, 0}, {1, 2, 0.5}, {3, -1, 2}});
-            assertThat(scores.score(0)).isCloseTo(3.8812049999833107, org.assertj.core.data.Offset.offset(1e-4));
-            assertThat(scores.score(1)).isCloseTo(4.869155406951904, org.assertj.core.data.Offset.offset(1e-4));
-            assertThat(scores.score(2)).isCloseTo(9.799862623214722, org.assertj.core.data.Offset.offset(1e-4));
-        }
+        assertScores(legacy, 3.8812049999833107, 4.869155406951904, 9.799862623214722);
         assertThat(ModelBundle.fromBytes(legacy.toBytes(), null).config()).isEqualTo(legacy.config());
     }
 
@@ -79,20 +63,29 @@ class ModelBundleTest {
     void shouldScoreAFormatThreeBundleWithoutTheBoundOverTheFeaturesVariance() throws Exception {
         // Written by the format-3 code (default config of that release, trained 5 epochs on a
         // noisy line), with the scores it gave these rows.
-        byte[] bytes = getClass().getResourceAsStream("/bundles/format3-numeric3.vglm").readAllBytes();
-        assertThat(ByteBuffer.wrap(bytes, 4, 4).getInt()).isEqualTo(3);
-
-        ModelBundle legacy = ModelBundle.fromBytes(bytes, FeatureSpec.numeric(3));
+        ModelBundle legacy = legacyBundle("/bundles/format3-numeric3.vglm", 3);
 
         assertThat(legacy.config().recordLogVarMargin()).isInfinite();
         assertThat(legacy.weights()).doesNotContainKey("num/logvar");
+        assertScores(legacy, 3.7164495438337326, 4.50127238035202, 11.513957262039185);
+        assertThat(ModelBundle.fromBytes(legacy.toBytes(), null).config()).isEqualTo(legacy.config());
+    }
+
+    /** A bundle an older release wrote (a test resource), checked to be of {@code format}. */
+    private ModelBundle legacyBundle(String resource, int format) throws Exception {
+        byte[] bytes = getClass().getResourceAsStream(resource).readAllBytes();
+        assertThat(ByteBuffer.wrap(bytes, 4, 4).getInt()).as("format of %s", resource).isEqualTo(format);
+        return ModelBundle.fromBytes(bytes, FeatureSpec.numeric(3));
+    }
+
+    /** The scores the release that wrote {@code legacy} gave three fixed rows. */
+    private static void assertScores(ModelBundle legacy, double... expected) {
         try (VaeScorer scorer = VaeScorer.open(legacy)) {
             ScoreBatch scores = scorer.score(new double[][] {{0, 0, 0}, {1, 2, 0.5}, {3, -1, 2}});
-            assertThat(scores.score(0)).isCloseTo(3.7164495438337326, org.assertj.core.data.Offset.offset(1e-4));
-            assertThat(scores.score(1)).isCloseTo(4.50127238035202, org.assertj.core.data.Offset.offset(1e-4));
-            assertThat(scores.score(2)).isCloseTo(11.513957262039185, org.assertj.core.data.Offset.offset(1e-4));
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(scores.score(i)).as("row %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4));
+            }
         }
-        assertThat(ModelBundle.fromBytes(legacy.toBytes(), null).config()).isEqualTo(legacy.config());
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.Map;
  * spread of AUROC and AUPRC per detector. ADBench sets draw their own 70/30 split per seed.
  * Run from the test classpath:
  * {@code java -cp target/test-classes:target/classes:target/lib/* dev.vigil.eval.QualityProbe
- * [--seeds 42,43,44] [--detectors vae,pca,...] [--sets thyroid,cardio,...]}.
+ * [--seeds 42,43,44] [--detectors vae,pca,...] [--sets thyroid,cardio,...]}; {@code vaemean3} is the mean -ELBO
+ * of three default VAEs.
  */
 public final class QualityProbe {
 
@@ -60,6 +61,7 @@ public final class QualityProbe {
                     }
                     Detector d = detector.equals("vae")
                             ? new VaeDetector(VaeDetector.Score.ELBO, seed, dev.vigil.calibration.CalibrationSettings.defaults(), QualityProbe::variant)
+                            : detector.startsWith("vaemean") ? new MeanOfVaes(Integer.parseInt(detector.substring("vaemean".length())), seed)
                             : Detectors.create(detector, seed);
                     EvalResult r = Evaluation.evaluate(dataset, d);
                     runs.add(new double[] {r.auroc(), r.auprc(), r.trainSeconds()});
@@ -113,6 +115,43 @@ public final class QualityProbe {
             c = c.withSamples(Integer.parseInt(v));
         }
         return c;
+    }
+
+    /**
+     * {@code vaemeanN}: the issue's "small ensemble", N default VAEs seeded 1000 apart, scored by their mean -ELBO.
+     * A study, not a detector the service has: three members cost three trainings and three model calls per record.
+     */
+    private static final class MeanOfVaes implements Detector {
+        private final List<VaeDetector> members = new ArrayList<>();
+
+        MeanOfVaes(int size, long seed) {
+            for (int m = 0; m < size; m++) {
+                members.add(new VaeDetector(VaeDetector.Score.ELBO, seed + 1000L * m,
+                        dev.vigil.calibration.CalibrationSettings.defaults(), QualityProbe::variant));
+            }
+        }
+
+        @Override
+        public String name() {
+            return "vaemean" + members.size();
+        }
+
+        @Override
+        public void fit(double[][] train) {
+            members.forEach(m -> m.fit(train));
+        }
+
+        @Override
+        public double[] score(double[][] test) {
+            double[] mean = new double[test.length];
+            for (VaeDetector m : members) {
+                double[] s = m.score(test);
+                for (int i = 0; i < s.length; i++) {
+                    mean[i] += s[i] / members.size();
+                }
+            }
+            return mean;
+        }
     }
 
     /** Mean and sample standard deviation of AUROC and AUPRC, mean training seconds. */

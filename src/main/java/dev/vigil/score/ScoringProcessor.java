@@ -26,11 +26,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>Kafka Streams commits the offset of a record once this processor has accepted it, so the
  * buffer lives in a changelogged store: after a crash the restored store still holds every record
- * that was accepted but not yet scored. Keys are slots {@code sequence % capacity}; a scored record
- * is not deleted but left to be overwritten by a later one, and the key {@link #SCORED_THROUGH}
- * holds the sequence of the last record scored, so a restore knows which slots are still pending.
+ * that was accepted but not yet scored. Keys are slots {@code sequence % capacity}; a scored record's
+ * slot is deleted, and the key {@link #SCORED_THROUGH} holds the sequence of the last record scored
+ * (a restore of a changelog written before slots were deleted needs it to know which are pending).
  * The store's cache folds all writes to a slot within one commit interval into one, so the
- * changelog sees at most {@code capacity + 1} writes per commit, however high the throughput.
+ * changelog sees at most {@code capacity + 1} writes per commit, however high the throughput, and
+ * most of them are tombstones of a few bytes: a slot put and deleted within the interval.
  * Outputs keep input order.
  */
 public final class ScoringProcessor implements Processor<byte[], Scorable, byte[], ScoringOutput> {
@@ -214,7 +215,13 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
                 emitScored(scorer);
             }
         }
-        // One write marks the whole batch done; its slots are overwritten by later records.
+        // Deleted, not left to be overwritten: the cache folds a slot's put and delete into one tombstone, so a commit
+        // sends the changelog a few bytes for each scored slot instead of the whole record.
+        for (Pending p : buffer) {
+            store.delete(p.slot());
+        }
+        // The watermark marks the whole batch done: for a changelog written before slots were deleted, and for a commit
+        // whose tombstones did not all reach the changelog before a crash.
         long last = buffer.get(buffer.size() - 1).record().sequence();
         store.put(SCORED_THROUGH, ByteBuffer.allocate(Long.BYTES).putLong(last).array());
         buffer.clear();

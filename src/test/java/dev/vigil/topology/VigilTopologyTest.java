@@ -126,6 +126,22 @@ class VigilTopologyTest {
     }
 
     @Test
+    void shouldKeepOnlyRecordsNotYetScoredInTheBufferStore() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of());
+        IntStream.range(0, 6).forEach(i -> send(record("a", i, 1)));
+        // The first four were scored: their slots are deleted (a tombstone in the changelog, not the whole record).
+        org.apache.kafka.streams.state.KeyValueStore<Integer, byte[]> buffer =
+                driver.getKeyValueStore(VigilTopology.Names.SCORE_BUFFER_STORE);
+        List<Integer> keys = new java.util.ArrayList<>();
+        try (var all = buffer.all()) {
+            all.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        assertThat(keys).containsExactlyInAnyOrder(-1, 0, 1); // the watermark and the two records still buffered
+        assertThat(read(scores)).hasSize(4);
+    }
+
+    @Test
     void shouldScoreAPartialBatchOnceItsOldestRecordHasWaited() {
         ThresholdScorer scorer = new ThresholdScorer(1, 10);
         models.swap(scorer);

@@ -59,8 +59,7 @@ public final class QualityProbe {
                         dataset = dataset.withContext(new dev.vigil.ingest.ContextSettings(
                                 Integer.getInteger("probe.halflife", dev.vigil.ingest.ContextSettings.DEFAULT_HALF_LIFE)));
                     }
-                    Detector d = detector.equals("vae")
-                            ? new VaeDetector(VaeDetector.Score.ELBO, seed, dev.vigil.calibration.CalibrationSettings.defaults(), QualityProbe::variant)
+                    Detector d = detector.equals("vae") ? vae(seed)
                             : detector.startsWith("vaemean") ? new MeanOfVaes(Integer.parseInt(detector.substring("vaemean".length())), seed)
                             : Detectors.create(detector, seed);
                     EvalResult r = Evaluation.evaluate(dataset, d);
@@ -117,6 +116,11 @@ public final class QualityProbe {
         return c;
     }
 
+    /** The service's VAE as {@code vigil evaluate} trains it, with the {@code -Dprobe.*} variant applied. */
+    private static VaeDetector vae(long seed) {
+        return new VaeDetector(VaeDetector.Score.ELBO, seed, dev.vigil.calibration.CalibrationSettings.defaults(), QualityProbe::variant);
+    }
+
     /**
      * {@code vaemeanN}: the issue's "small ensemble", N default VAEs seeded 1000 apart, scored by their mean -ELBO.
      * A study, not a detector the service has: three members cost three trainings and three model calls per record.
@@ -126,8 +130,7 @@ public final class QualityProbe {
 
         MeanOfVaes(int size, long seed) {
             for (int m = 0; m < size; m++) {
-                members.add(new VaeDetector(VaeDetector.Score.ELBO, seed + 1000L * m,
-                        dev.vigil.calibration.CalibrationSettings.defaults(), QualityProbe::variant));
+                members.add(vae(seed + 1000L * m));
             }
         }
 

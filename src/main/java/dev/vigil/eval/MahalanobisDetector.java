@@ -25,6 +25,7 @@ public final class MahalanobisDetector implements Detector {
     private Standardizer standardizer;
     private double[] center;
     private double[][] precision;
+    private double[][] whitening;
 
     public MahalanobisDetector() {
         this(0.75);
@@ -96,6 +97,34 @@ public final class MahalanobisDetector implements Detector {
             top[i] = Metrics.topK(contributions, k);
         }
         return top;
+    }
+
+    /**
+     * The whitening map of the fitted (robust) covariance, for studies: {@code W (standardize(x) - center)},
+     * W the symmetric square root of the regularized precision, so the squared length of the result is the score.
+     */
+    double[] whiten(double[] row) {
+        requireFit();
+        if (whitening == null) {
+            SymmetricEigen eigen = SymmetricEigen.of(precision);
+            int d = precision.length;
+            whitening = new double[d][d];
+            for (int k = 0; k < d; k++) {
+                double root = Math.sqrt(Math.max(0, eigen.values[k]));
+                double[] v = eigen.vectors[k];
+                for (int a = 0; a < d; a++) {
+                    for (int b = 0; b < d; b++) {
+                        whitening[a][b] += root * v[a] * v[b];
+                    }
+                }
+            }
+        }
+        double[] c = centred(standardizer.apply(row));
+        double[] w = new double[c.length];
+        for (int a = 0; a < c.length; a++) {
+            w[a] = SymmetricEigen.dot(whitening[a], c);
+        }
+        return w;
     }
 
     private double distance(double[] z) {

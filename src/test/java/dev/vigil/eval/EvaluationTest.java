@@ -104,4 +104,19 @@ class EvaluationTest {
             assertThat(d.topFeatures(new double[][] {pushed}, 3)[0][0]).as(d.name()).isEqualTo(4);
         }
     }
+
+    @Test
+    void shouldWhitenSoThatTheSquaredLengthIsTheMahalanobisScore() {
+        EvalDataset data = SyntheticData.dataset(3, 1500, 100, 20);
+        MahalanobisDetector d = new MahalanobisDetector();
+        d.fit(data.train());
+        double[] scores = d.score(data.test());
+        for (int i = 0; i < data.test().length; i++) {
+            double length = 0;
+            for (double w : d.whiten(data.test()[i])) {
+                length += w * w;
+            }
+            assertThat(length).isCloseTo(scores[i], org.assertj.core.data.Percentage.withPercentage(1e-6));
+        }
+    }
 }

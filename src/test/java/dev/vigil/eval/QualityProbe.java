@@ -13,7 +13,8 @@ import java.util.Map;
  * Run from the test classpath:
  * {@code java -cp target/test-classes:target/classes:target/lib/* dev.vigil.eval.QualityProbe
  * [--seeds 42,43,44] [--detectors vae,pca,...] [--sets thyroid,cardio,...]}; {@code vaemean3} is the mean -ELBO
- * of three default VAEs.
+ * of three default VAEs; {@code white0.75} is the default VAE on rows whitened by the Mahalanobis baseline's fit
+ * ({@code white0.75:zscore} puts another detector there).
  */
 public final class QualityProbe {
 
@@ -60,6 +61,7 @@ public final class QualityProbe {
                                 Integer.getInteger("probe.halflife", dev.vigil.ingest.ContextSettings.DEFAULT_HALF_LIFE)));
                     }
                     Detector d = detector.equals("vae") ? vae(seed)
+                            : detector.startsWith("white") ? new Whitened(detector.substring("white".length()), seed)
                             : detector.startsWith("vaemean") ? new MeanOfVaes(Integer.parseInt(detector.substring("vaemean".length())), seed)
                             : Detectors.create(detector, seed);
                     EvalResult r = Evaluation.evaluate(dataset, d);
@@ -154,6 +156,45 @@ public final class QualityProbe {
                 }
             }
             return mean;
+        }
+    }
+
+    /**
+     * {@code white<support>}: the default VAE on inputs whitened by a Mahalanobis fit with that support
+     * fraction (1 = plain covariance), so a VAE that learns nothing scores the Mahalanobis distance.
+     */
+    private static final class Whitened implements Detector {
+        private final MahalanobisDetector whitener;
+        private final Detector vae;
+
+        Whitened(String spec, long seed) {
+            String[] parts = spec.split(":");
+            whitener = new MahalanobisDetector(parts[0].isEmpty() ? 1.0 : Double.parseDouble(parts[0]));
+            vae = parts.length > 1 ? Detectors.create(parts[1], seed) : vae(seed);
+        }
+
+        @Override
+        public String name() {
+            return "white";
+        }
+
+        @Override
+        public void fit(double[][] train) {
+            whitener.fit(train);
+            vae.fit(apply(train));
+        }
+
+        @Override
+        public double[] score(double[][] test) {
+            return vae.score(apply(test));
+        }
+
+        private double[][] apply(double[][] rows) {
+            double[][] out = new double[rows.length][];
+            for (int i = 0; i < rows.length; i++) {
+                out[i] = whitener.whiten(rows[i]);
+            }
+            return out;
         }
     }
 

@@ -47,6 +47,7 @@ public final class MahalanobisDetector implements Detector {
     @Override
     public void fit(double[][] train) {
         Standardizer.dimensions(train);
+        whitening = null; // derived from the precision on first use; a new fit makes it stale
         standardizer = Standardizer.fit(train);
         double[][] z = standardizer.apply(train);
         int h = Math.max(2, (int) Math.ceil(supportFraction * z.length));

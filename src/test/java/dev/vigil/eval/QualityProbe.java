@@ -160,17 +160,17 @@ public final class QualityProbe {
     }
 
     /**
-     * {@code white<support>}: the default VAE on inputs whitened by a Mahalanobis fit with that support
-     * fraction (1 = plain covariance), so a VAE that learns nothing scores the Mahalanobis distance.
+     * {@code white<support>[:detector]}: the default VAE (or the named detector) on inputs whitened by a Mahalanobis
+     * fit with that support fraction (1 = plain covariance), so a VAE that learns nothing scores the Mahalanobis distance.
      */
     private static final class Whitened implements Detector {
         private final MahalanobisDetector whitener;
-        private final Detector vae;
+        private final Detector inner;
 
         Whitened(String spec, long seed) {
             String[] parts = spec.split(":");
             whitener = new MahalanobisDetector(parts[0].isEmpty() ? 1.0 : Double.parseDouble(parts[0]));
-            vae = parts.length > 1 ? Detectors.create(parts[1], seed) : vae(seed);
+            inner = parts.length > 1 ? Detectors.create(parts[1], seed) : vae(seed);
         }
 
         @Override
@@ -181,12 +181,12 @@ public final class QualityProbe {
         @Override
         public void fit(double[][] train) {
             whitener.fit(train);
-            vae.fit(apply(train));
+            inner.fit(apply(train));
         }
 
         @Override
         public double[] score(double[][] test) {
-            return vae.score(apply(test));
+            return inner.score(apply(test));
         }
 
         private double[][] apply(double[][] rows) {

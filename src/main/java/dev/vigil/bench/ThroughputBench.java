@@ -262,6 +262,13 @@ public final class ThroughputBench {
         status.printf("bench: latency runs at %,.0f records/s%s%s ...%n", rate,
                 options.latencyRate() > 0 ? "" : " (half the pass-through's maximum)",
                 options.curveRates().isEmpty() ? "" : " and at " + options.curveRates());
+        if (options.warmupRecords() > 0) {
+            // One JVM holds the broker, both apps and the load generator. The JIT was still compiling the
+            // live-produce paths (broker and clients) through the first latency run, with a third of a core,
+            // so that run measured the warm-up as much as the app. A production service runs warm.
+            status.println("bench: latency warm-up (discarded) ...");
+            latencyPoint(spec, () -> VaeBatchScorer.open(bundle, policy, threads), rate);
+        }
         List<LatencyPoint> points = new ArrayList<>();
         LatencyPoint atRate = null;
         for (double r : latencyRates(rate, options.curveRates())) {
@@ -508,6 +515,7 @@ public final class ThroughputBench {
             KafkaTimes kafka = KafkaTimes.of(streams.metrics());
             status.printf("bench: %s: latency p50 %.2f ms, p99 %.2f ms, max %.2f ms over %,d records%n",
                     name, kept.percentileMs(0.5), kept.percentileMs(0.99), kept.percentileMs(1.0), kept.size());
+            status.printf("bench: %s: p99 by second sent (ms): %s%n", name, consumer.p99BySecond(rate));
             streams.close(Duration.ofSeconds(60));
             return new LatencyPoint.App(kept.size(), sent - consumer.received(), kept.percentileMs(0.5), kept.percentileMs(0.99),
                     kept.percentileMs(1.0), kafka);
@@ -600,6 +608,24 @@ public final class ThroughputBench {
 
         void stop() {
             running = false;
+        }
+
+        /** The p99 of the records sent in each second, in ms: whether a backlog grew, drained or stalled once. */
+        String p99BySecond(double rate) {
+            StringBuilder out = new StringBuilder();
+            int perSecond = Math.max(1, (int) Math.round(rate));
+            for (int from = 0; from < latency.length; from += perSecond) {
+                Latencies second = new Latencies();
+                for (int i = from; i < Math.min(latency.length, from + perSecond); i++) {
+                    if (latency[i] > 0) {
+                        second.add(latency[i]);
+                    }
+                }
+                if (second.size() > 0) {
+                    out.append(out.isEmpty() ? "" : " ").append(Math.round(second.percentileMs(0.99)));
+                }
+            }
+            return out.toString();
         }
 
         /** Latencies of the records after the first {@code skip}. */

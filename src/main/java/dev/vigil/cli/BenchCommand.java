@@ -44,7 +44,8 @@ public final class BenchCommand implements Callable<Integer> {
     int records;
 
     @Option(names = "--warmup-records", defaultValue = "-1",
-            description = "Records of the discarded warm-up (default: a fifth of --records, at most 100000; 0 = none).")
+            description = "Records of the discarded warm-up (default: a fifth of --records, at most 100000; 0 = none). "
+                    + "Unless 0, a discarded latency run of each app comes before the timed ones.")
     int warmupRecords;
 
     @Option(names = "--train-records", defaultValue = "20000",

@@ -1,7 +1,10 @@
 package dev.vigil.ingest;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +14,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns the bytes of an input value into a {@link ParsedRecord}, or explains in an
@@ -37,7 +43,16 @@ public final class RecordParser {
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    // The streaming path's tokenizer: the same, less the duplicate detection, which is most of a flat
+    // record's parse (a hash set per object). That path finds duplicates of its own fields itself and
+    // leaves anything with a nested object or array to the tree.
+    private static final JsonFactory FLAT_JSON = JsonFactory.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .build();
 
     // Where the units of an epoch timestamp change, by magnitude (see the class comment).
@@ -55,6 +70,8 @@ public final class RecordParser {
     private final JsonPointer[] featurePointers;
     private final JsonPointer entityPointer;
     private final JsonPointer timestampPointer;
+    // A flat spec's features by field name, for the streaming path; null for a spec with paths.
+    private final Map<String, Integer> flatIndex;
 
     public RecordParser(FeatureSpec spec, int maxBytes, boolean unknownCategoryAsMissing) {
         this.spec = spec;
@@ -68,6 +85,14 @@ public final class RecordParser {
             featurePointers = null;
             entityPointer = null;
             timestampPointer = null;
+        }
+        if (featurePointers == null && entityPointer == null && timestampPointer == null) {
+            flatIndex = new HashMap<>();
+            for (int i = 0; i < spec.size(); i++) {
+                flatIndex.put(spec.features().get(i).name(), i);
+            }
+        } else {
+            flatIndex = null;
         }
     }
 
@@ -93,6 +118,18 @@ public final class RecordParser {
             throw new InvalidRecordException(ErrorClass.TOO_LARGE, (keyBytes == 0 ? "the value has " + value.length
                     : "the key and value have " + ((long) value.length + keyBytes)) + " bytes, more than the maximum " + maxBytes);
         }
+        if (flatIndex != null) {
+            ParsedRecord streamed = parseFlat(key, value, kafkaTimestamp, topic, partition, offset);
+            if (streamed != null) {
+                return streamed;
+            }
+        }
+        return parseTree(key, value, kafkaTimestamp, topic, partition, offset);
+    }
+
+    /** The tree path alone: every record it accepts, the streaming path must read the same way. */
+    ParsedRecord parseTree(byte[] key, byte[] value, long kafkaTimestamp, String topic, int partition, long offset)
+            throws InvalidRecordException {
         JsonNode root;
         try {
             root = JSON.readTree(value);
@@ -116,6 +153,117 @@ public final class RecordParser {
         }
         return new ParsedRecord(entity(root, key), eventTime(root, kafkaTimestamp), features, value, topic, partition, offset,
                 kafkaTimestamp);
+    }
+
+    /**
+     * A flat record read token by token, without building its tree: parsing is the largest part of
+     * a record's CPU. It takes only the plain case: scalar fields, each once, every feature of its
+     * type and in range, a string entity, an integer timestamp. On anything else it returns null and
+     * the tree path decides, so that errors, and the odd cases they guard, have one implementation.
+     */
+    ParsedRecord parseFlat(byte[] key, byte[] value, long kafkaTimestamp, String topic, int partition, long offset)
+            throws InvalidRecordException {
+        List<FeatureSpec.Feature> list = spec.features();
+        double[] features = new double[list.size()];
+        boolean[] seen = new boolean[list.size()];
+        String entityField = spec.entityKey();
+        String timestampField = spec.timestamp();
+        String entity = null;
+        long eventTime = kafkaTimestamp;
+        boolean timed = false;
+        HashSet<String> others = null;
+        try (JsonParser p = FLAT_JSON.createParser(value)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonToken token;
+            while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+                    return null;
+                }
+                Integer index = flatIndex.get(name);
+                boolean used = index != null;
+                if (used) {
+                    if (seen[index]) {
+                        return null;
+                    }
+                    FeatureSpec.Feature feature = list.get(index);
+                    double x;
+                    if (v == JsonToken.VALUE_NULL && feature.optional()) {
+                        x = Double.NaN;
+                    } else if (feature.type() == FeatureType.NUMERIC) {
+                        if ((v != JsonToken.VALUE_NUMBER_FLOAT && v != JsonToken.VALUE_NUMBER_INT)
+                                || (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.BIG_INTEGER)) {
+                            return null;
+                        }
+                        x = p.getDoubleValue();
+                        if (!Double.isFinite(x)) {
+                            return null;
+                        }
+                    } else if (feature.type() == FeatureType.BOOLEAN) {
+                        if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
+                            return null;
+                        }
+                        x = v == JsonToken.VALUE_TRUE ? 1 : 0;
+                    } else {
+                        int category = v == JsonToken.VALUE_STRING ? spec.categoryIndex(index, p.getText()) : -1;
+                        if (category < 0) {
+                            return null;
+                        }
+                        x = category;
+                    }
+                    features[index] = x;
+                    seen[index] = true;
+                }
+                if (name.equals(entityField)) {
+                    if (v != JsonToken.VALUE_STRING || entity != null) {
+                        return null;
+                    }
+                    entity = p.getText();
+                    used = true;
+                }
+                if (name.equals(timestampField)) {
+                    if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || timed) {
+                        return null;
+                    }
+                    long t = p.getLongValue();
+                    eventTime = t >= MIN_EPOCH_MILLIS && t < MIN_EPOCH_MICROS ? t : otherEpochMillis(t);
+                    timed = true;
+                    used = true;
+                }
+                if (!used) {
+                    if (others == null) {
+                        others = new HashSet<>();
+                    }
+                    if (!others.add(name)) {
+                        return null;
+                    }
+                }
+            }
+            if (token != JsonToken.END_OBJECT || p.nextToken() != null) {
+                return null;
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        for (int i = 0; i < features.length; i++) {
+            if (!seen[i]) {
+                if (!list.get(i).optional()) {
+                    return null;
+                }
+                features[i] = Double.NaN;
+            }
+        }
+        if ((entityField != null && entity == null) || (timestampField != null && !timed)) {
+            return null;
+        }
+        if (entityField == null) {
+            entity = key == null ? null : new String(key, StandardCharsets.UTF_8);
+        }
+        return new ParsedRecord(entity == null ? null : boundedEntity(entity), eventTime, features, value, topic, partition,
+                offset, kafkaTimestamp);
     }
 
     private double featureValue(int index, FeatureSpec.Feature feature, JsonNode node) throws InvalidRecordException {

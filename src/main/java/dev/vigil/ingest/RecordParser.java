@@ -81,18 +81,15 @@ public final class RecordParser {
             featurePointers = spec.features().stream().map(f -> JsonPointer.compile(f.location())).toArray(JsonPointer[]::new);
             entityPointer = FieldPath.isPointer(spec.entityKey()) ? JsonPointer.compile(spec.entityKey()) : null;
             timestampPointer = FieldPath.isPointer(spec.timestamp()) ? JsonPointer.compile(spec.timestamp()) : null;
+            flatIndex = null;
         } else {
             featurePointers = null;
             entityPointer = null;
             timestampPointer = null;
-        }
-        if (featurePointers == null && entityPointer == null && timestampPointer == null) {
             flatIndex = new HashMap<>();
             for (int i = 0; i < spec.size(); i++) {
                 flatIndex.put(spec.features().get(i).name(), i);
             }
-        } else {
-            flatIndex = null;
         }
     }
 
@@ -228,8 +225,7 @@ public final class RecordParser {
                     if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || timed) {
                         return null;
                     }
-                    long t = p.getLongValue();
-                    eventTime = t >= MIN_EPOCH_MILLIS && t < MIN_EPOCH_MICROS ? t : otherEpochMillis(t);
+                    eventTime = integerEpochMillis(p.getLongValue());
                     timed = true;
                     used = true;
                 }
@@ -350,9 +346,7 @@ public final class RecordParser {
             throw new InvalidRecordException(ErrorClass.MISSING_FIELD, "timestamp field '" + spec.timestamp() + "' is missing");
         }
         if (node.isIntegralNumber() && node.canConvertToLong()) {
-            long v = node.longValue();
-            // Epoch milliseconds, the common case, cost two comparisons.
-            return v >= MIN_EPOCH_MILLIS && v < MIN_EPOCH_MICROS ? v : otherEpochMillis(v);
+            return integerEpochMillis(node.longValue());
         }
         if (node.isFloatingPointNumber()) {
             double ms = fractionalEpochMillis(node.doubleValue());
@@ -373,6 +367,12 @@ public final class RecordParser {
         throw new InvalidRecordException(ErrorClass.BAD_TIMESTAMP, "timestamp field '" + spec.timestamp()
                 + "' must be epoch seconds, milliseconds, microseconds or nanoseconds, or an ISO-8601 instant, not "
                 + describe(node) + why);
+    }
+
+    /** An integer timestamp in epoch milliseconds, its unit told by magnitude (see the class comment). */
+    private static long integerEpochMillis(long v) {
+        // Epoch milliseconds, the common case, cost two comparisons.
+        return v >= MIN_EPOCH_MILLIS && v < MIN_EPOCH_MICROS ? v : otherEpochMillis(v);
     }
 
     /** An integer timestamp that is not epoch milliseconds from 1973 on, in epoch milliseconds. */

@@ -9,9 +9,13 @@ import dev.vigil.bench.ParseBench;
 import dev.vigil.bench.ThroughputBench;
 import dev.vigil.config.VigilSettings;
 import dev.vigil.kafka.EmbeddedKafka;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,6 +79,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Use this broker instead of an embedded one.")
     String bootstrapServers;
 
+    @Option(names = "--broker-dir", paramLabel = "DIR",
+            description = {"Where the embedded broker keeps its log, in a temporary directory (default: /dev/shm, a memory file system, "
+                    + "when the machine has one with 4 GiB free, else the system's temporary directory).",
+                    "On a disk, the broker's first write to each new partition's index can stall it for tens of milliseconds; "
+                    + "each latency run writes new topics, and Vigil writes more of them than the pass-through (see docs/BENCHMARKS.md)."})
+    Path brokerDir;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the data and the models (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -91,21 +102,52 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ThroughputBench.Options options = options();
         ThroughputBench.Result result;
+        String brokerLog;
         if (bootstrapServers != null) {
+            brokerLog = "external";
             result = new ThroughputBench(bootstrapServers, options, System.getenv(), System.err).run();
         } else {
-            try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            try (EmbeddedKafka kafka = EmbeddedKafka.startTemporaryIn(brokerParent())) {
+                brokerLog = kafka.logDir().toString();
+                System.err.printf("bench: the embedded broker's log is in %s%n", brokerLog);
                 result = new ThroughputBench(kafka.bootstrapServers(), options, System.getenv(), System.err).run();
             }
         }
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
-            out.println(JSON.writeValueAsString(result.flat()));
+            Map<String, Object> flat = new LinkedHashMap<>(result.flat());
+            flat.put("broker_log_dir", brokerLog);
+            out.println(JSON.writeValueAsString(flat));
         } else {
             printTable(result, out);
         }
         out.flush();
         return VigilCommand.EXIT_OK;
+    }
+
+    /** The parent of the embedded broker's temporary log directory: --broker-dir, else memory when the machine has it. */
+    private Path brokerParent() {
+        if (brokerDir != null) {
+            if (!Files.isDirectory(brokerDir) || !Files.isWritable(brokerDir)) {
+                throw new ParameterException(spec.commandLine(), "--broker-dir " + brokerDir + " is not a writable directory");
+            }
+            return brokerDir;
+        }
+        return hasRoomInMemory() ? SHARED_MEMORY : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    private static final Path SHARED_MEMORY = Path.of("/dev/shm");
+
+    /** A full run writes about 1 GB to the broker; containers often give /dev/shm only 64 MB. */
+    private static final long MEMORY_LOG_MIN_BYTES = 4L << 30;
+
+    private static boolean hasRoomInMemory() {
+        try {
+            return Files.isDirectory(SHARED_MEMORY) && Files.isWritable(SHARED_MEMORY)
+                    && Files.getFileStore(SHARED_MEMORY).getUsableSpace() >= MEMORY_LOG_MIN_BYTES;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The bench's options from the command line; a bad value is a {@link ParameterException}. */

@@ -124,7 +124,18 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
         }
         boolean temporary = logDir == null;
-        Path dir = temporary ? createTempDir() : logDir.toAbsolutePath();
+        return start(temporary ? createTempDir(null) : logDir.toAbsolutePath(), temporary, port, overrides, saslSsl);
+    }
+
+    /**
+     * Starts a broker with default settings on a free port and a temporary log directory created
+     * under {@code parent} (e.g. a memory file system), deleted on {@link #close()}.
+     */
+    public static EmbeddedKafka startTemporaryIn(Path parent) {
+        return start(createTempDir(parent), true, 0, Map.of(), null);
+    }
+
+    private static EmbeddedKafka start(Path dir, boolean temporary, int port, Map<String, String> overrides, SaslSsl saslSsl) {
         long begin = System.nanoTime();
         try {
             formatIfNeeded(dir, saslSsl);
@@ -355,9 +366,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static Path createTempDir() {
+    private static Path createTempDir(Path parent) {
         try {
-            return Files.createTempDirectory("vigil-kafka-");
+            return parent == null ? Files.createTempDirectory("vigil-kafka-") : Files.createTempDirectory(parent, "vigil-kafka-");
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create a temporary Kafka log dir", e);
         }

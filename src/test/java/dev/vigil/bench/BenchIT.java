@@ -44,6 +44,7 @@ class BenchIT {
     @Test
     void shouldRunEveryBenchmarkEndToEndAndReportEveryKeyAsAPositiveNumber() throws Exception {
         JsonNode result = defaultRun();
+        assertThat(result.get("broker_log_dir").asText()).as("where the embedded broker kept its log").contains("vigil-kafka-");
         for (String key : KEYS) {
             assertThat(result.has(key)).as(key).isTrue();
             assertThat(result.get(key).isNumber()).as(key + " = " + result.get(key)).isTrue();

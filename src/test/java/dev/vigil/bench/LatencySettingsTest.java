@@ -31,7 +31,7 @@ class LatencySettingsTest {
         // Kafka Streams' own default for its consumers, not the plain consumer's 500.
         assertThat(settings.maxPollRecords()).isEqualTo(1000);
         assertThat(settings.batchMaxRecords()).isEqualTo(256);
-        assertThat(settings.batchMaxWaitMs()).isEqualTo(5);
+        assertThat(settings.batchMaxWaitMs()).isEqualTo(2);
     }
 
     @Test

@@ -72,7 +72,7 @@ class BenchCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {"--latency-rates 1000 | needs --latency-curve", "--latency-curve --latency-rates 0 | >= 1",
-            "--latency-curve --guarantee exactly_once | --guarantee"})
+            "--latency-curve --guarantee exactly_once | --guarantee", "--broker-dir /nonexistent/vigil | --broker-dir"})
     void shouldRefuseABadLatencyCurve(String args, String message) {
         assertThat(run(("bench " + args).split(" "))).isEqualTo(2);
         assertThat(err.toString()).contains(message);

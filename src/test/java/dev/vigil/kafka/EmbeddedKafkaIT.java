@@ -115,6 +115,18 @@ class EmbeddedKafkaIT {
     }
 
     @Test
+    void shouldMakeItsTemporaryLogDirUnderTheGivenParentAndDeleteItOnClose(@TempDir Path parent) {
+        Path logDir;
+        try (EmbeddedKafka kafka = EmbeddedKafka.startTemporaryIn(parent)) {
+            logDir = kafka.logDir();
+            assertThat(logDir.getParent()).isEqualTo(parent.toAbsolutePath());
+            assertThat(logDir.resolve("meta.properties")).exists();
+        }
+        assertThat(Files.exists(logDir)).isFalse();
+        assertThat(parent).isEmptyDirectory();
+    }
+
+    @Test
     void shouldRefuseToStartOnAPortThatIsTaken() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             assertThatThrownBy(() -> EmbeddedKafka.start(null, taken.getLocalPort(), Map.of()).close())

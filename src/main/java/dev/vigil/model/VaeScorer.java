@@ -91,12 +91,30 @@ public final class VaeScorer implements AutoCloseable {
      * with; the caller owns the result and closes it.
      */
     public static VaeScorer open(ModelBundle bundle) {
-        return new VaeScorer(bundle, bundle.config().threads());
+        return open(bundle, bundle.config().threads());
     }
 
     /** As {@link #open(ModelBundle)}, with {@code threads} TensorFlow intra- and inter-op threads for scoring. */
     public static VaeScorer open(ModelBundle bundle, int threads) {
-        return new VaeScorer(bundle, threads);
+        VaeScorer scorer = new VaeScorer(bundle, threads);
+        try {
+            scorer.warmUp();
+        } catch (RuntimeException e) {
+            scorer.close();
+            throw e;
+        }
+        return scorer;
+    }
+
+    /**
+     * Scores one row with every feature missing. TensorFlow optimizes the graph at a session's first call, about
+     * 20 ms here: paid where the scorer is built (in the service, the model loader's thread, before the swap)
+     * instead of by the first batch the new model scores.
+     */
+    private void warmUp() {
+        double[] missing = new double[layout.spec.size()];
+        java.util.Arrays.fill(missing, Double.NaN);
+        score(new double[][] {missing});
     }
 
     /** TensorFlow intra- and inter-op threads of this scorer's session. */

@@ -75,6 +75,12 @@ class TwoInstancesIT {
         long window() {
             return Rig.windowSize(port);
         }
+
+        /** Candidates this instance's gate rejected; 0 before its first training run. */
+        double rejected() {
+            double n = Rig.metric(port, "vigil_training_runs_total{result=\"rejected\"}");
+            return Double.isNaN(n) ? 0 : n;
+        }
     }
 
     @ParameterizedTest(name = "context {0}")
@@ -143,7 +149,18 @@ class TwoInstancesIT {
             LOG.info("instance {} holds the window ({} records) {} ms after the kill", survivor.name(), survivor.window(),
                     (System.nanoTime() - killed) / 1_000_000);
 
-            trafficUntil(rig, traffic, scores, List.of(survivor), 3, survivor.window() + RETRAIN_RECORDS);
+            // The gate may reject a candidate (a worse held-out -ELBO than the current model's): a legitimate outcome,
+            // seen once in CI. The window then trains again after RETRAIN_RECORDS more, so v3 may take a second try.
+            for (int attempt = 1; survivor.version() < 3; attempt++) {
+                assertThat(attempt).as("tries to publish v3 (each rejection is logged)").isLessThanOrEqualTo(3);
+                double rejected = survivor.rejected();
+                sendUntilWindow(rig, traffic, scores, List.of(survivor), survivor.window() + RETRAIN_RECORDS);
+                Await.until("v3 on " + survivor.name() + ", or a rejected candidate", TIMEOUT,
+                        () -> survivor.version() == 3 || survivor.rejected() > rejected);
+                if (survivor.version() < 3) {
+                    LOG.warn("instance {} rejected a candidate for v3 (try {}); sending more traffic", survivor.name(), attempt);
+                }
+            }
             assertBothScoreWith(rig, traffic, scores, List.of(survivor), 3);
             assertThat(rig.registry().newestVersion()).as("the newest version on the models topic").isEqualTo(3);
         }
@@ -188,6 +205,14 @@ class TwoInstancesIT {
      */
     private static List<SourceId> trafficUntil(Rig rig, TrafficGenerator traffic, Rig.Scores scores, List<Instance> instances,
                                                long version, long windowTarget) {
+        List<SourceId> sent = sendUntilWindow(rig, traffic, scores, instances, windowTarget);
+        Await.until("v" + version + " on every instance", TIMEOUT, () -> instances.stream().allMatch(i -> i.version() == version));
+        return sent;
+    }
+
+    /** Sends traffic in chunks, each scored before the next, until an instance's window holds {@code windowTarget} records. */
+    private static List<SourceId> sendUntilWindow(Rig rig, TrafficGenerator traffic, Rig.Scores scores, List<Instance> instances,
+                                                  long windowTarget) {
         List<SourceId> sent = new ArrayList<>();
         while (instances.stream().mapToLong(Instance::window).max().orElse(0) < windowTarget) {
             Map<SourceId, GeneratedRecord> chunk = rig.send(traffic.next(CHUNK));
@@ -196,7 +221,6 @@ class TwoInstancesIT {
             // The gauge lags by up to a second (the window task's tick): at worst one chunk more is sent.
             rig.awaitTrainingTopicConsumed(Duration.ofSeconds(30));
         }
-        Await.until("v" + version + " on every instance", TIMEOUT, () -> instances.stream().allMatch(i -> i.version() == version));
         return sent;
     }
 

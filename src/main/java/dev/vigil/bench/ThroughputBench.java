@@ -245,14 +245,16 @@ public final class ThroughputBench {
                 base.training().calibration(), (e, t, v, s) -> { }).bundle().withVersion(1);
         AlertPolicy policy = base.alerts().policy();
         int threads = base.scoring().threads();
+        // Every Vigil run gets a scorer of its own, opened as the service opens one.
+        Supplier<BatchScorer> vae = () -> VaeBatchScorer.open(bundle, policy, threads);
 
         if (options.warmupRecords() > 0) {
             status.printf("bench: warm-up (discarded) on %,d records ...%n", options.warmupRecords());
             passThrough(WARMUP_INPUT, options.warmupRecords());
-            vigil("vigil", WARMUP_INPUT, options.warmupRecords(), spec, VaeBatchScorer.open(bundle, policy, threads));
+            vigil("vigil", WARMUP_INPUT, options.warmupRecords(), spec, vae.get());
         }
         Run pass = passThrough(INPUT, options.records());
-        Run vigil = vigil("vigil", INPUT, options.records(), spec, VaeBatchScorer.open(bundle, policy, threads));
+        Run vigil = vigil("vigil", INPUT, options.records(), spec, vae.get());
         BufferCost bufferCost = bufferCost(applicationId("vigil", runs));
         Run rcf = vigil("rcf", INPUT, options.records(), spec,
                 RcfBatchScorer.train(spec.modelInput(), training, base.training().calibration().targetFpr(), options.seed()));
@@ -267,12 +269,12 @@ public final class ThroughputBench {
             // live-produce paths (broker and clients) through the first latency run, with a third of a core,
             // so that run measured the warm-up as much as the app. A production service runs warm.
             status.println("bench: latency warm-up (discarded) ...");
-            latencyPoint(spec, () -> VaeBatchScorer.open(bundle, policy, threads), rate);
+            latencyPoint(spec, vae, rate);
         }
         List<LatencyPoint> points = new ArrayList<>();
         LatencyPoint atRate = null;
         for (double r : latencyRates(rate, options.curveRates())) {
-            LatencyPoint point = latencyPoint(spec, () -> VaeBatchScorer.open(bundle, policy, threads), r);
+            LatencyPoint point = latencyPoint(spec, vae, r);
             points.add(point);
             if (r == rate) {
                 atRate = point;

@@ -11,8 +11,7 @@ import org.apache.kafka.streams.StreamsConfig;
 /**
  * The settings that shape end-to-end latency, as the bench's Streams applications (Vigil and the pass-through
  * alike) end up with them: Vigil's defaults from {@code StreamsSettings}, then any {@code kafka.*} override, then
- * what Kafka Streams and the clients default to for the rest (e.g. a 100 ms commit interval under
- * {@code exactly_once_v2}, 1000 records per poll). The micro-batch limits apply to Vigil only.
+ * what Kafka Streams and the clients default to for the rest (e.g. 1000 records per poll). The micro-batch limits apply to Vigil only.
  */
 public record LatencySettings(long commitIntervalMs, long lingerMs, long pollMs, int fetchMaxWaitMs, int fetchMinBytes,
                               int maxPollRecords, int batchMaxRecords, long batchMaxWaitMs) {

@@ -18,6 +18,7 @@ import dev.vigil.train.ModelTrainer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,8 +117,19 @@ public final class ThroughputBench {
         }
     }
 
-    /** One throughput run: records/s and, for Vigil's topology, the share of its time spent in {@code BatchScorer.score}. */
-    public record Run(String name, long records, double seconds, double recordsPerSecond, double scoreShare) {
+    /**
+     * One throughput run: records/s and, for Vigil's topology, the share of its time spent in {@code BatchScorer.score}.
+     * {@code cpuMicrosPerRecord}: this process's CPU time over the run per record (the embedded broker's included,
+     * so on a machine whose cores the run keeps busy it is what sets the records/s); {@code coresBusy}: that CPU time
+     * over the run's wall time; {@code outputBytesPerRecord}: key and value bytes of the main output topic per record.
+     */
+    public record Run(String name, long records, double seconds, double recordsPerSecond, double scoreShare,
+                      double cpuMicrosPerRecord, double coresBusy, double outputBytesPerRecord) {
+
+        Run named(String newName) {
+            return new Run(newName, records, seconds, recordsPerSecond, scoreShare, cpuMicrosPerRecord, coresBusy,
+                    outputBytesPerRecord);
+        }
     }
 
     /**
@@ -170,6 +182,14 @@ public final class ThroughputBench {
             m.put("buffer_changelog_records_per_input", round3((double) bufferCost.changelogRecords() / records));
             m.put("buffer_changelog_bytes_per_input", round3((double) bufferCost.changelogBytes() / records));
             m.putAll(stages.flat());
+            for (Run run : List.of(passThrough, vigil, rcf)) {
+                m.put(run.name() + "_cpu_us_per_record", round3(run.cpuMicrosPerRecord()));
+                m.put(run.name() + "_cores_busy", round3(run.coresBusy()));
+                m.put(run.name() + "_output_bytes_per_record", round(run.outputBytesPerRecord()));
+            }
+            // What the ratio would be if CPU alone set the pace: steadier than records/s on a shared machine.
+            m.put("cpu_ratio_vs_passthrough", round3(passThrough.cpuMicrosPerRecord() / vigil.cpuMicrosPerRecord()));
+            m.put("cpu_cores", Runtime.getRuntime().availableProcessors());
             // Puts the latency_* keys above again, unchanged and in place, and adds the pass-through's and the parts.
             latency.putInto(m, "");
             kafka.putInto(m);
@@ -258,7 +278,7 @@ public final class ThroughputBench {
         BufferCost bufferCost = bufferCost(applicationId("vigil", runs));
         Run rcf = vigil("rcf", INPUT, options.records(), spec,
                 RcfBatchScorer.train(spec.modelInput(), training, base.training().calibration().targetFpr(), options.seed()));
-        Run rcfNamed = new Run("rcf", rcf.records(), rcf.seconds(), rcf.recordsPerSecond(), rcf.scoreShare());
+        Run rcfNamed = rcf.named("rcf");
 
         double rate = latencyRate(options.latencyRate(), pass);
         status.printf("bench: latency runs at %,.0f records/s%s%s ...%n", rate,
@@ -390,6 +410,7 @@ public final class ThroughputBench {
             });
             streams.start();
             long begin = System.nanoTime();
+            long cpuBegin = processCpuNanos();
             long nextStatus = begin + Duration.ofSeconds(10).toNanos();
             // Generous: RCF runs at a few thousand records/s on this kind of machine.
             long deadline = begin + Duration.ofSeconds(120).toNanos() + expected * 1_000_000L;
@@ -406,18 +427,33 @@ public final class ThroughputBench {
                 }
                 Thread.sleep(20);
             }
-            long lastAppend = lastAppendTime(output, expected);
-            double seconds = (lastAppend - runningAt.get()) / 1000.0;
+            long cpuNanos = processCpuNanos() - cpuBegin;
+            long wallNanos = System.nanoTime() - begin;
+            Output out = readOutput(output, expected);
+            double seconds = (out.newestAppendTime() - runningAt.get()) / 1000.0;
             double rps = expected / seconds;
             double share = scoreNanos.get() / 1e9 / seconds;
-            status.printf("bench: %s: %,d records in %.2f s = %,.0f records/s%n", name, expected, seconds, rps);
+            double cpuMicros = cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / expected;
+            double cores = cpuNanos < 0 ? Double.NaN : (double) cpuNanos / wallNanos;
+            status.printf("bench: %s: %,d records in %.2f s = %,.0f records/s (%.1f us of CPU a record, %.2f cores busy)%n",
+                    name, expected, seconds, rps, cpuMicros, cores);
             streams.close(Duration.ofSeconds(60));
-            return new Run(name, expected, seconds, rps, share);
+            return new Run(name, expected, seconds, rps, share, cpuMicros, cores, (double) out.bytes() / expected);
         }
     }
 
-    /** Reads the whole output topic (committed records only) and returns the newest append time; fails if records are missing. */
-    private long lastAppendTime(String output, long expected) {
+    /** This process's CPU time in ns (all its threads, native ones included), or -1 where the JVM cannot tell. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
+    /** What a run wrote to its main output topic: the newest append time and the key plus value bytes. */
+    private record Output(long newestAppendTime, long bytes) {
+    }
+
+    /** Reads the whole output topic (committed records only): its newest append time and its bytes; fails if records are missing. */
+    private Output readOutput(String output, long expected) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -425,6 +461,7 @@ public final class ThroughputBench {
         TopicPartition tp = new TopicPartition(output, 0);
         long count = 0;
         long newest = 0;
+        long bytes = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(List.of(tp));
@@ -436,10 +473,11 @@ public final class ThroughputBench {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     count++;
                     newest = Math.max(newest, r.timestamp());
+                    bytes += Math.max(0, r.serializedKeySize()) + Math.max(0, r.serializedValueSize());
                 }
             }
         }
-        return newest;
+        return new Output(newest, bytes);
     }
 
     /** Latency at {@code rate}: the pass-through first, then Vigil, each a fresh application on a fresh input topic. */

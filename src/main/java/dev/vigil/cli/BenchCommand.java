@@ -175,11 +175,13 @@ public final class BenchCommand implements Callable<Integer> {
     private static void printTable(ThroughputBench.Result r, PrintWriter out) {
         out.printf("vigil bench: %,d records, 38 features%s, %s%n", r.records(), r.context() ? " with context (77 model inputs)" : "",
                 r.guarantee());
-        out.printf("  %-28s %12s %10s%n", "run", "records/s", "seconds");
+        out.printf("  %-28s %12s %10s %14s %11s%n", "run", "records/s", "seconds", "CPU us/record", "cores busy");
         for (ThroughputBench.Run run : List.of(r.passThrough(), r.vigil(), r.rcf())) {
-            out.printf("  %-28s %,12.0f %10.2f%n", label(run.name()), run.recordsPerSecond(), run.seconds());
+            out.printf("  %-28s %,12.0f %10.2f %14.1f %11.2f%n", label(run.name()), run.recordsPerSecond(), run.seconds(),
+                    run.cpuMicrosPerRecord(), run.coresBusy());
         }
-        out.printf("  Vigil / pass-through         %12.3f%n", r.ratioVsPassThrough());
+        out.printf("  Vigil / pass-through         %12.3f   (by CPU per record: %.3f)%n", r.ratioVsPassThrough(),
+                r.passThrough().cpuMicrosPerRecord() / r.vigil().cpuMicrosPerRecord());
         out.printf("  Vigil / RCF                  %12.1f%n", r.ratioVsRcf());
         out.printf("  time in BatchScorer.score    %11.0f%% (Vigil)  %.0f%% (RCF)%n", 100 * r.vigil().scoreShare(), 100 * r.rcf().scoreShare());
         LatencyPoint at = r.latency();

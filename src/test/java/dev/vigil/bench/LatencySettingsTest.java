@@ -35,8 +35,9 @@ class LatencySettingsTest {
     }
 
     @Test
-    void shouldReportTheCommitIntervalKafkaStreamsUsesUnderExactlyOnce() {
-        assertThat(of(Map.of("kafka.processing.guarantee", "exactly_once_v2")).commitIntervalMs()).isEqualTo(100);
+    void shouldReportVigilsCommitIntervalUnderExactlyOnce() {
+        assertThat(of(Map.of("kafka.processing.guarantee", "exactly_once_v2")).commitIntervalMs())
+                .isEqualTo(StreamsSettings.EXACTLY_ONCE_COMMIT_INTERVAL_MS);
     }
 
     @Test

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 /** The pure parts of {@code vigil bench}: which rates it offers, and the keys it reports. The runs are in {@code BenchIT}. */
 class ThroughputBenchTest {
 
-    private static final ThroughputBench.Run PASS = new ThroughputBench.Run("passthrough", 1000, 0.02, 50_000, 0);
-    private static final ThroughputBench.Run VIGIL = new ThroughputBench.Run("vigil", 1000, 0.04, 25_000, 0.3);
-    private static final ThroughputBench.Run RCF = new ThroughputBench.Run("rcf", 1000, 0.2, 5_000, 0.8);
+    private static final ThroughputBench.Run PASS = new ThroughputBench.Run("passthrough", 1000, 0.02, 50_000, 0, 36, 1.8, 120);
+    private static final ThroughputBench.Run VIGIL = new ThroughputBench.Run("vigil", 1000, 0.04, 25_000, 0.3, 45, 1.9, 480);
+    private static final ThroughputBench.Run RCF = new ThroughputBench.Run("rcf", 1000, 0.2, 5_000, 0.8, 300, 1.1, 480);
     private static final KafkaTimes TIMES = new KafkaTimes(4.2, 40, 1.5, 12, 60, 9, 7.5, 2.25, Double.NaN);
 
     private static LatencyPoint point(double rate, double vigilP99) {
@@ -79,6 +79,16 @@ class ThroughputBenchTest {
                 .containsEntry("latency_curve", false);
         assertThat(flat.keySet()).noneMatch(k -> k.startsWith("curve_"));
         assertThat(flat.values()).allMatch(v -> v instanceof Number || v instanceof String || v instanceof Boolean);
+    }
+
+    @Test
+    void shouldReportEachRunsCpuPerRecordAndTheRatioTheCpuAlonePredicts() {
+        Map<String, Object> flat = result(point(25_000, 40), List.of()).flat();
+
+        assertThat(flat).containsEntry("passthrough_cpu_us_per_record", 36.0).containsEntry("vigil_cpu_us_per_record", 45.0)
+                .containsEntry("rcf_cpu_us_per_record", 300.0).containsEntry("vigil_cores_busy", 1.9)
+                .containsEntry("passthrough_output_bytes_per_record", 120.0).containsEntry("vigil_output_bytes_per_record", 480.0)
+                .containsEntry("cpu_ratio_vs_passthrough", 0.8);
     }
 
     @Test

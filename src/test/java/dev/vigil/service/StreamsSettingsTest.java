@@ -42,10 +42,17 @@ class StreamsSettingsTest {
     }
 
     @Test
-    void shouldKeepKafkasOwnCommitIntervalUnderExactlyOnce() {
+    void shouldCommitEvery50MsUnderExactlyOnceSinceOutputsBecomeVisibleOnlyAtACommit() {
         Properties p = settings(Map.of("kafka.processing.guarantee", StreamsConfig.EXACTLY_ONCE_V2));
 
-        assertThat(p).doesNotContainKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+        assertThat(new StreamsConfig(p).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(50L);
+    }
+
+    @Test
+    void shouldLetKafkaCommitIntervalOverrideTheDefaultUnderExactlyOnce() {
+        Properties p = settings(Map.of("kafka.processing.guarantee", StreamsConfig.EXACTLY_ONCE_V2,
+                "kafka.commit.interval.ms", "100"));
+
         assertThat(new StreamsConfig(p).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100L);
     }
 

@@ -79,7 +79,7 @@ public final class VaeScorer implements AutoCloseable {
             catProb = layout.numCategorical() == 0 ? null : tf.math.mean(elbo.catProb, tf.constant(1));
             iwae = vae.iwae(noise(tf, gaussianNoise(bundle.training().seed() ^ IWAE_NOISE,
                     config.iwaeSamples(), latent), config.iwaeSamples(), latent), config.iwaeSamples());
-            session = new Session(graph, sessionConfig(threads));
+            session = new Session(graph, scoringSessionConfig(threads));
         } catch (RuntimeException e) {
             graph.close();
             throw e;
@@ -124,6 +124,16 @@ public final class VaeScorer implements AutoCloseable {
 
     public ModelBundle bundle() {
         return bundle;
+    }
+
+    /**
+     * As {@link #sessionConfig}, but with one thread the graph runs in the caller's thread (a negative inter-op
+     * count): a call then costs no hand-off to TensorFlow's pool thread and back, which on a machine whose cores
+     * are busy waits for that thread to be scheduled.
+     */
+    static ConfigProto scoringSessionConfig(int threads) {
+        return ConfigProto.newBuilder().setIntraOpParallelismThreads(threads)
+                .setInterOpParallelismThreads(threads == 1 ? -1 : threads).build();
     }
 
     static ConfigProto sessionConfig(int threads) {

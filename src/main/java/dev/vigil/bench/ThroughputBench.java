@@ -95,12 +95,16 @@ public final class ThroughputBench {
      * @param guarantee       {@code at_least_once} or {@code exactly_once_v2}, for every run
      * @param seed            seeds the data, the VAE and the forest
      * @param settings        extra {@code vigil.*} / {@code kafka.*} settings for every run
+     * @param context         whether the spec has context features
+     * @param rounds          throughput rounds, each a pass-through run then a Vigil run on the same input; each app's
+     *                        median round is reported, so one disturbed run (JIT, GC, a neighbour) does not set the ratio
      */
     public record Options(int records, int warmupRecords, int trainRecords, double latencyRate, Duration latencyDuration,
-                          List<Double> curveRates, String guarantee, long seed, Map<String, String> settings, boolean context) {
+                          List<Double> curveRates, String guarantee, long seed, Map<String, String> settings, boolean context,
+                          int rounds) {
         public Options {
-            if (records < 1 || warmupRecords < 0 || trainRecords <= 2 * RcfBatchScorer.SAMPLE_SIZE + 600) {
-                throw new IllegalArgumentException("records must be >= 1, warmupRecords >= 0, trainRecords > "
+            if (records < 1 || warmupRecords < 0 || rounds < 1 || trainRecords <= 2 * RcfBatchScorer.SAMPLE_SIZE + 600) {
+                throw new IllegalArgumentException("records must be >= 1, warmupRecords >= 0, rounds >= 1, trainRecords > "
                         + (2 * RcfBatchScorer.SAMPLE_SIZE + 600));
             }
             if (!(latencyRate >= 0) || latencyDuration.isNegative() || latencyDuration.isZero()) {
@@ -146,11 +150,12 @@ public final class ThroughputBench {
     /**
      * Everything {@code vigil bench} reports. {@code latency} is the point at the one rate ({@code latency_rate});
      * {@code curve} holds every point of {@code --latency-curve}, ascending by rate and that one included, and is empty
-     * without it. {@code kafka}: the latency-shaping settings every run had.
+     * without it. {@code kafka}: the latency-shaping settings every run had. {@code passThrough} and {@code vigil} are
+     * each app's median round of {@code passThroughRounds} and {@code vigilRounds}.
      */
     public record Result(long records, String guarantee, Run passThrough, Run vigil, Run rcf, LatencyPoint latency,
                          List<LatencyPoint> curve, LatencySettings kafka, StageProfile.Costs stages, BufferCost bufferCost,
-                         boolean context) {
+                         boolean context, List<Run> passThroughRounds, List<Run> vigilRounds) {
 
         public double ratioVsPassThrough() {
             return vigil.recordsPerSecond() / passThrough.recordsPerSecond();
@@ -190,6 +195,9 @@ public final class ThroughputBench {
             // What the ratio would be if CPU alone set the pace: steadier than records/s on a shared machine.
             m.put("cpu_ratio_vs_passthrough", round3(passThrough.cpuMicrosPerRecord() / vigil.cpuMicrosPerRecord()));
             m.put("cpu_cores", Runtime.getRuntime().availableProcessors());
+            m.put("rounds", passThroughRounds.size());
+            m.put("passthrough_rps_rounds", rounds(passThroughRounds));
+            m.put("vigil_rps_rounds", rounds(vigilRounds));
             // Puts the latency_* keys above again, unchanged and in place, and adds the pass-through's and the parts.
             latency.putInto(m, "");
             kafka.putInto(m);
@@ -201,6 +209,11 @@ public final class ThroughputBench {
                 }
             }
             return m;
+        }
+
+        /** Each round's records/s in the order run, comma-separated. */
+        private static String rounds(List<Run> runs) {
+            return runs.stream().map(r -> Long.toString(Math.round(r.recordsPerSecond()))).collect(Collectors.joining(","));
         }
 
         /** A curve point's rate as it appears in its keys ({@code curve_5000_latency_p99_ms}). */
@@ -273,9 +286,15 @@ public final class ThroughputBench {
             passThrough(WARMUP_INPUT, options.warmupRecords());
             vigil("vigil", WARMUP_INPUT, options.warmupRecords(), spec, vae.get());
         }
-        Run pass = passThrough(INPUT, options.records());
-        Run vigil = vigil("vigil", INPUT, options.records(), spec, vae.get());
+        List<Run> passRounds = new ArrayList<>();
+        List<Run> vigilRounds = new ArrayList<>();
+        for (int round = 0; round < options.rounds(); round++) {
+            passRounds.add(passThrough(INPUT, options.records()));
+            vigilRounds.add(vigil("vigil", INPUT, options.records(), spec, vae.get()));
+        }
         BufferCost bufferCost = bufferCost(applicationId("vigil", runs));
+        Run pass = median(passRounds);
+        Run vigil = median(vigilRounds);
         Run rcf = vigil("rcf", INPUT, options.records(), spec,
                 RcfBatchScorer.train(spec.modelInput(), training, base.training().calibration().targetFpr(), options.seed()));
         Run rcfNamed = rcf.named("rcf");
@@ -305,7 +324,15 @@ public final class ThroughputBench {
         status.println("bench: profiling the stages of Vigil's per-record work in isolation ...");
         StageProfile.Costs stages = StageProfile.measure(spec, bundle, base, options.seed(), options.records());
         return new Result(options.records(), options.guarantee(), pass, vigil, rcfNamed, atRate,
-                options.curveRates().isEmpty() ? List.of() : points, kafka, stages, bufferCost, spec.hasContext());
+                options.curveRates().isEmpty() ? List.of() : points, kafka, stages, bufferCost, spec.hasContext(),
+                passRounds, vigilRounds);
+    }
+
+    /** The run with the median records/s (the lower of the two middle ones for an even count). */
+    static Run median(List<Run> rounds) {
+        List<Run> sorted = new ArrayList<>(rounds);
+        sorted.sort(java.util.Comparator.comparingDouble(Run::recordsPerSecond));
+        return sorted.get((sorted.size() - 1) / 2);
     }
 
     /**
@@ -396,12 +423,16 @@ public final class ThroughputBench {
     private Run measure(String name, Topology topology, Properties props, AtomicLong processed, AtomicLong scoreNanos,
                         String output, long expected) throws InterruptedException {
         AtomicLong runningAt = new AtomicLong();
+        AtomicLong cpuAtRunning = new AtomicLong();
+        AtomicLong nanosAtRunning = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         status.printf("bench: %s on %,d records ...%n", name, expected);
         try (KafkaStreams streams = new KafkaStreams(topology, props)) {
             streams.setStateListener((next, previous) -> {
-                if (next == KafkaStreams.State.RUNNING) {
-                    runningAt.compareAndSet(0, System.currentTimeMillis());
+                if (next == KafkaStreams.State.RUNNING && runningAt.compareAndSet(0, System.currentTimeMillis())) {
+                    // From here on, as the records/s: the start (group join, restoring state) is not a per-record cost.
+                    cpuAtRunning.set(processCpuNanos());
+                    nanosAtRunning.set(System.nanoTime());
                 }
             });
             streams.setUncaughtExceptionHandler(e -> {
@@ -410,7 +441,6 @@ public final class ThroughputBench {
             });
             streams.start();
             long begin = System.nanoTime();
-            long cpuBegin = processCpuNanos();
             long nextStatus = begin + Duration.ofSeconds(10).toNanos();
             // Generous: RCF runs at a few thousand records/s on this kind of machine.
             long deadline = begin + Duration.ofSeconds(120).toNanos() + expected * 1_000_000L;
@@ -427,14 +457,15 @@ public final class ThroughputBench {
                 }
                 Thread.sleep(20);
             }
-            long cpuNanos = processCpuNanos() - cpuBegin;
-            long wallNanos = System.nanoTime() - begin;
+            long cpuNanos = processCpuNanos() - cpuAtRunning.get();
+            long wallNanos = System.nanoTime() - nanosAtRunning.get();
             Output out = readOutput(output, expected);
             double seconds = (out.newestAppendTime() - runningAt.get()) / 1000.0;
             double rps = expected / seconds;
             double share = scoreNanos.get() / 1e9 / seconds;
-            double cpuMicros = cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / expected;
-            double cores = cpuNanos < 0 ? Double.NaN : (double) cpuNanos / wallNanos;
+            boolean cpuKnown = cpuAtRunning.get() >= 0 && cpuNanos >= 0;
+            double cpuMicros = cpuKnown ? cpuNanos / 1e3 / expected : Double.NaN;
+            double cores = cpuKnown ? (double) cpuNanos / wallNanos : Double.NaN;
             status.printf("bench: %s: %,d records in %.2f s = %,.0f records/s (%.1f us of CPU a record, %.2f cores busy)%n",
                     name, expected, seconds, rps, cpuMicros, cores);
             streams.close(Duration.ofSeconds(60));

@@ -56,6 +56,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Generated normal records the VAE and RCF learn from (default: ${DEFAULT-VALUE}).")
     int trainRecords;
 
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "Throughput rounds, each a pass-through run then a Vigil run; each app's median round is reported "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--latency-rate", defaultValue = "0",
             description = "Offered records/s for the latency runs (default: half of the pass-through's maximum measured in the same run).")
     double latencyRate;
@@ -152,9 +157,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The bench's options from the command line; a bad value is a {@link ParameterException}. */
     ThroughputBench.Options options() {
-        if (records < 1 || trainRecords < 2000 || latencySeconds < 2 || latencyRate < 0) {
+        if (records < 1 || trainRecords < 2000 || latencySeconds < 2 || latencyRate < 0 || rounds < 1) {
             throw new ParameterException(spec.commandLine(),
-                    "need --records >= 1, --train-records >= 2000, --latency-seconds >= 2, --latency-rate >= 0");
+                    "need --records >= 1, --train-records >= 2000, --latency-seconds >= 2, --latency-rate >= 0, --rounds >= 1");
         }
         if (!guarantee.equals("at_least_once") && !guarantee.equals("exactly_once_v2")) {
             throw new ParameterException(spec.commandLine(), "--guarantee must be at_least_once or exactly_once_v2, got " + guarantee);
@@ -169,7 +174,7 @@ public final class BenchCommand implements Callable<Integer> {
         int warmup = warmupRecords >= 0 ? warmupRecords : Math.min(100_000, records / 5);
         List<Double> curve = !latencyCurve ? List.of() : latencyRates != null ? latencyRates : ThroughputBench.DEFAULT_CURVE_RATES;
         return new ThroughputBench.Options(records, warmup, trainRecords, latencyRate, Duration.ofSeconds(latencySeconds), curve,
-                guarantee, seed, sets, context);
+                guarantee, seed, sets, context, rounds);
     }
 
     private static void printTable(ThroughputBench.Result r, PrintWriter out) {
@@ -180,8 +185,10 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("  %-28s %,12.0f %10.2f %14.1f %11.2f%n", label(run.name()), run.recordsPerSecond(), run.seconds(),
                     run.cpuMicrosPerRecord(), run.coresBusy());
         }
-        out.printf("  Vigil / pass-through         %12.3f   (by CPU per record: %.3f)%n", r.ratioVsPassThrough(),
-                r.passThrough().cpuMicrosPerRecord() / r.vigil().cpuMicrosPerRecord());
+        out.printf("  Vigil / pass-through         %12.3f   (by CPU per record: %.3f; median of %d rounds, records/s: "
+                        + "pass-through %s, Vigil %s)%n", r.ratioVsPassThrough(),
+                r.passThrough().cpuMicrosPerRecord() / r.vigil().cpuMicrosPerRecord(), r.passThroughRounds().size(),
+                r.flat().get("passthrough_rps_rounds"), r.flat().get("vigil_rps_rounds"));
         out.printf("  Vigil / RCF                  %12.1f%n", r.ratioVsRcf());
         out.printf("  time in BatchScorer.score    %11.0f%% (Vigil)  %.0f%% (RCF)%n", 100 * r.vigil().scoreShare(), 100 * r.rcf().scoreShare());
         LatencyPoint at = r.latency();

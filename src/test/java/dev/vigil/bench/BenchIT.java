@@ -35,7 +35,7 @@ class BenchIT {
     private static synchronized JsonNode defaultRun() throws Exception {
         if (defaultRun == null) {
             // No warm-up and short latency runs: what they save pays for the pass-through's latency run.
-            defaultRun = bench("--records", "5000", "--train-records", "3000", "--warmup-records", "0", "--latency-seconds", "2",
+            defaultRun = bench("--records", "5000", "--rounds", "1", "--train-records", "3000", "--warmup-records", "0", "--latency-seconds", "2",
                     "--latency-rate", "2000", "--format", "json");
         }
         return defaultRun;

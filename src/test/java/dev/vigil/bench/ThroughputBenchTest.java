@@ -26,7 +26,7 @@ class ThroughputBenchTest {
     private static ThroughputBench.Result result(LatencyPoint latency, List<LatencyPoint> curve) {
         return new ThroughputBench.Result(1000, "at_least_once", PASS, VIGIL, RCF, latency, curve,
                 new LatencySettings(1000, 5, 100, 500, 1, 1000, 256, 5), new StageProfile.Costs(4, 0, 0.3, 3, 1),
-                new ThroughputBench.BufferCost(10, 2000), false);
+                new ThroughputBench.BufferCost(10, 2000), false, List.of(PASS), List.of(VIGIL));
     }
 
     @Test
@@ -92,6 +92,22 @@ class ThroughputBenchTest {
     }
 
     @Test
+    void shouldReportEachAppsMedianRoundAndEveryRoundInTheOrderRun() {
+        ThroughputBench.Run slow = new ThroughputBench.Run("vigil", 1000, 0.1, 10_000, 0.3, 90, 1.9, 480);
+        ThroughputBench.Run fast = new ThroughputBench.Run("vigil", 1000, 0.02, 50_000, 0.3, 30, 1.9, 480);
+
+        assertThat(ThroughputBench.median(List.of(fast, VIGIL, slow))).isSameAs(VIGIL);
+        assertThat(ThroughputBench.median(List.of(fast, slow))).as("the lower middle of an even count").isSameAs(slow);
+        assertThat(ThroughputBench.median(List.of(fast))).isSameAs(fast);
+
+        Map<String, Object> flat = new ThroughputBench.Result(1000, "at_least_once", PASS, VIGIL, RCF, point(25_000, 40), List.of(),
+                new LatencySettings(1000, 5, 100, 500, 1, 1000, 256, 5), new StageProfile.Costs(4, 0, 0.3, 3, 1),
+                new ThroughputBench.BufferCost(10, 2000), false, List.of(PASS, PASS, PASS), List.of(fast, VIGIL, slow)).flat();
+        assertThat(flat).containsEntry("rounds", 3).containsEntry("passthrough_rps_rounds", "50000,50000,50000")
+                .containsEntry("vigil_rps_rounds", "50000,25000,10000").containsEntry("vigil_rps", 25_000.0);
+    }
+
+    @Test
     void shouldNameEachPointOfTheCurveByItsRate() {
         LatencyPoint half = point(12_345.6, 40);
         Map<String, Object> flat = result(half, List.of(point(1_000, 15), point(5_000, 20), half)).flat();
@@ -111,7 +127,7 @@ class ThroughputBenchTest {
     @Test
     void shouldRefuseACurveRateBelowOneRecordASecond() {
         assertThatThrownBy(() -> new ThroughputBench.Options(1000, 0, 5000, 0, Duration.ofSeconds(2), List.of(1000.0, 0.5),
-                "at_least_once", 1, Map.of(), false)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("curve rates");
+                "at_least_once", 1, Map.of(), false, 1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("curve rates");
     }
 
     @Test

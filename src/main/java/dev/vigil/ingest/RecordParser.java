@@ -70,8 +70,11 @@ public final class RecordParser {
     private final JsonPointer[] featurePointers;
     private final JsonPointer entityPointer;
     private final JsonPointer timestampPointer;
-    // A flat spec's features by field name, for the streaming path; null for a spec with paths.
+    // A flat spec's features by field name, for the streaming path; null for a spec with paths. The names are interned,
+    // as the parser's field names are (Jackson's default), so that a lookup compares references, not characters.
     private final Map<String, Integer> flatIndex;
+    private final String entityField;
+    private final String timestampField;
 
     public RecordParser(FeatureSpec spec, int maxBytes, boolean unknownCategoryAsMissing) {
         this.spec = spec;
@@ -88,9 +91,11 @@ public final class RecordParser {
             timestampPointer = null;
             flatIndex = new HashMap<>();
             for (int i = 0; i < spec.size(); i++) {
-                flatIndex.put(spec.features().get(i).name(), i);
+                flatIndex.put(spec.features().get(i).name().intern(), i);
             }
         }
+        entityField = spec.entityKey() == null ? null : spec.entityKey().intern();
+        timestampField = spec.timestamp() == null ? null : spec.timestamp().intern();
     }
 
     public FeatureSpec spec() {
@@ -163,8 +168,6 @@ public final class RecordParser {
         List<FeatureSpec.Feature> list = spec.features();
         double[] features = new double[list.size()];
         boolean[] seen = new boolean[list.size()];
-        String entityField = spec.entityKey();
-        String timestampField = spec.timestamp();
         String entity = null;
         long eventTime = kafkaTimestamp;
         boolean timed = false;

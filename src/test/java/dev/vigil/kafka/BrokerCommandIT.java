@@ -26,7 +26,7 @@ class BrokerCommandIT {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "dev.vigil.cli.BrokerCommand", "--port", "0", "--dir", logDir.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(dir.resolve("broker.log").toFile())
                 .start();
         try {
             BufferedReader stdout = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
@@ -41,12 +41,19 @@ class BrokerCommandIT {
                     .containsExactly(Map.entry("k", "v"));
 
             new ProcessBuilder("kill", "-INT", String.valueOf(broker.pid())).start().waitFor();
-            assertThat(broker.waitFor(30, TimeUnit.SECONDS)).as("broker exited after SIGINT").isTrue();
+            // Generous: once in eight recorded CI runs the broker took over 30 s to stop (cause not found); its log says why next time.
+            assertThat(broker.waitFor(90, TimeUnit.SECONDS)).as("broker exited after SIGINT; its log ends:%n%s", tail(dir.resolve("broker.log")))
+                    .isTrue();
             assertThat(broker.exitValue()).isZero();
             assertThat(stdout.readLine()).as("nothing else on stdout").isNull();
             assertThat(logDir.resolve("meta.properties")).exists();
         } finally {
             broker.destroyForcibly();
         }
+    }
+
+    private static String tail(Path log) throws java.io.IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(log, StandardCharsets.UTF_8);
+        return String.join(System.lineSeparator(), lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 }

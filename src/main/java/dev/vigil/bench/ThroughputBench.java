@@ -129,11 +129,6 @@ public final class ThroughputBench {
      */
     public record Run(String name, long records, double seconds, double recordsPerSecond, double scoreShare,
                       double cpuMicrosPerRecord, double coresBusy, double outputBytesPerRecord) {
-
-        Run named(String newName) {
-            return new Run(newName, records, seconds, recordsPerSecond, scoreShare, cpuMicrosPerRecord, coresBusy,
-                    outputBytesPerRecord);
-        }
     }
 
     /**
@@ -159,6 +154,11 @@ public final class ThroughputBench {
 
         public double ratioVsPassThrough() {
             return vigil.recordsPerSecond() / passThrough.recordsPerSecond();
+        }
+
+        /** What the ratio would be if CPU alone set the pace: steadier than records/s on a shared machine. */
+        public double cpuRatioVsPassThrough() {
+            return passThrough.cpuMicrosPerRecord() / vigil.cpuMicrosPerRecord();
         }
 
         public double ratioVsRcf() {
@@ -192,8 +192,7 @@ public final class ThroughputBench {
                 m.put(run.name() + "_cores_busy", round3(run.coresBusy()));
                 m.put(run.name() + "_output_bytes_per_record", round(run.outputBytesPerRecord()));
             }
-            // What the ratio would be if CPU alone set the pace: steadier than records/s on a shared machine.
-            m.put("cpu_ratio_vs_passthrough", round3(passThrough.cpuMicrosPerRecord() / vigil.cpuMicrosPerRecord()));
+            m.put("cpu_ratio_vs_passthrough", round3(cpuRatioVsPassThrough()));
             m.put("cpu_cores", Runtime.getRuntime().availableProcessors());
             m.put("rounds", passThroughRounds.size());
             m.put("passthrough_rps_rounds", rounds(passThroughRounds));
@@ -212,7 +211,7 @@ public final class ThroughputBench {
         }
 
         /** Each round's records/s in the order run, comma-separated. */
-        private static String rounds(List<Run> runs) {
+        public static String rounds(List<Run> runs) {
             return runs.stream().map(r -> Long.toString(Math.round(r.recordsPerSecond()))).collect(Collectors.joining(","));
         }
 
@@ -297,7 +296,6 @@ public final class ThroughputBench {
         Run vigil = median(vigilRounds);
         Run rcf = vigil("rcf", INPUT, options.records(), spec,
                 RcfBatchScorer.train(spec.modelInput(), training, base.training().calibration().targetFpr(), options.seed()));
-        Run rcfNamed = rcf.named("rcf");
 
         double rate = latencyRate(options.latencyRate(), pass);
         status.printf("bench: latency runs at %,.0f records/s%s%s ...%n", rate,
@@ -323,7 +321,7 @@ public final class ThroughputBench {
 
         status.println("bench: profiling the stages of Vigil's per-record work in isolation ...");
         StageProfile.Costs stages = StageProfile.measure(spec, bundle, base, options.seed(), options.records());
-        return new Result(options.records(), options.guarantee(), pass, vigil, rcfNamed, atRate,
+        return new Result(options.records(), options.guarantee(), pass, vigil, rcf, atRate,
                 options.curveRates().isEmpty() ? List.of() : points, kafka, stages, bufferCost, spec.hasContext(),
                 passRounds, vigilRounds);
     }

@@ -186,9 +186,8 @@ public final class BenchCommand implements Callable<Integer> {
                     run.cpuMicrosPerRecord(), run.coresBusy());
         }
         out.printf("  Vigil / pass-through         %12.3f   (by CPU per record: %.3f; median of %d rounds, records/s: "
-                        + "pass-through %s, Vigil %s)%n", r.ratioVsPassThrough(),
-                r.passThrough().cpuMicrosPerRecord() / r.vigil().cpuMicrosPerRecord(), r.passThroughRounds().size(),
-                r.flat().get("passthrough_rps_rounds"), r.flat().get("vigil_rps_rounds"));
+                        + "pass-through %s, Vigil %s)%n", r.ratioVsPassThrough(), r.cpuRatioVsPassThrough(), r.passThroughRounds().size(),
+                ThroughputBench.Result.rounds(r.passThroughRounds()), ThroughputBench.Result.rounds(r.vigilRounds()));
         out.printf("  Vigil / RCF                  %12.1f%n", r.ratioVsRcf());
         out.printf("  time in BatchScorer.score    %11.0f%% (Vigil)  %.0f%% (RCF)%n", 100 * r.vigil().scoreShare(), 100 * r.rcf().scoreShare());
         LatencyPoint at = r.latency();

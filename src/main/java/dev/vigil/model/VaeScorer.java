@@ -132,8 +132,8 @@ public final class VaeScorer implements AutoCloseable {
      * are busy waits for that thread to be scheduled.
      */
     static ConfigProto scoringSessionConfig(int threads) {
-        return ConfigProto.newBuilder().setIntraOpParallelismThreads(threads)
-                .setInterOpParallelismThreads(threads == 1 ? -1 : threads).build();
+        ConfigProto config = sessionConfig(threads);
+        return threads == 1 ? config.toBuilder().setInterOpParallelismThreads(-1).build() : config;
     }
 
     static ConfigProto sessionConfig(int threads) {

@@ -32,8 +32,8 @@ public final class StreamsSettings {
     /**
      * Commit interval under {@code exactly_once_v2} (Kafka's default there is 100 ms): a {@code read_committed}
      * consumer sees outputs only at the commit after them, so this interval is most of an alert's latency.
-     * At 50 ms the p99 at half the maximum rate fell from about 126 ms to about 72 ms in {@code vigil bench},
-     * with no loss of throughput (docs/BENCHMARKS.md); each commit costs Vigil about 5 ms of its stream thread.
+     * At 50 ms Vigil's p99 at 23-30k records/s fell from 121-127 ms to 66-94 ms in {@code vigil bench}, with no
+     * loss of throughput against 100 ms (docs/BENCHMARKS.md); each commit costs Vigil about 5 ms of its stream thread.
      */
     public static final long EXACTLY_ONCE_COMMIT_INTERVAL_MS = 50;
 

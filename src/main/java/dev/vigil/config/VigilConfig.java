@@ -247,7 +247,8 @@ public final class VigilConfig extends AbstractConfig {
             .define(TRAIN_SAMPLE_RATE, Type.DOUBLE, 0.25, Range.between(0.0001, 1.0), Importance.MEDIUM,
                     "Share of records sent to the training topic (chosen by a hash of the record's id, so a replay picks the same ones).")
             .define(TRAIN_ADMIT_MIN_PVALUE, Type.DOUBLE, 0.01, Range.between(0.0, 1.0), Importance.MEDIUM,
-                    "Safety margin: a scored record enters the window only when its p-value is at least this (well below the threshold).")
+                    "Safety margin: a model is trained on a scored record only when its p-value is at least this (well below the threshold). "
+                            + "Records judged normal with a lower p-value enter the window to calibrate with.")
             .define(TRAIN_MIN_RECORDS, Type.INT, 5_000, Range.atLeast(100), Importance.MEDIUM,
                     "Cold start: the first model is trained once the window holds this many records.")
             .define(TRAIN_WINDOW_RECORDS, Type.INT, 50_000, Range.atLeast(100), Importance.MEDIUM,

@@ -12,6 +12,7 @@ import dev.vigil.model.VaeScorer;
 import dev.vigil.model.VaeTrainer;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * Trains a model ready to serve: the VAE, then its calibration on scores of rows the scoring model
@@ -50,8 +51,8 @@ public final class ModelTrainer {
     }
 
     /**
-     * A trained, calibrated candidate and its held-out rows (for the validation gate): rows the
-     * candidate never saw, or none when the calibration was cross-fitted.
+     * A trained, calibrated candidate and its held-out trainable rows (for the validation gate):
+     * rows the candidate never saw, or none when the calibration was cross-fitted.
      */
     public record Trained(ModelBundle bundle, double[][] heldOut) {
     }
@@ -61,45 +62,79 @@ public final class ModelTrainer {
      */
     public static Trained train(FeatureSpec spec, double[][] rows, VaeConfig vae, CalibrationSettings calibration,
                                 TrainingListener listener) {
+        return train(spec, rows, null, vae, calibration, listener);
+    }
+
+    /**
+     * As {@link #train(FeatureSpec, double[][], VaeConfig, CalibrationSettings, TrainingListener)},
+     * where only the rows marked {@code trainable} are fitted, and any row may be held out to
+     * calibrate. The service's window keeps the records it judged normal, but only just, for the
+     * calibration alone: a calibration without them misses the tail the threshold lies in and sets
+     * it too low, and training on them would teach the model records it nearly flagged.
+     *
+     * @param trainable per row, whether the VAE may fit it; null: every row
+     * @throws IllegalArgumentException with fewer than {@link #MIN_ROWS} rows, or fewer than
+     *                                  {@link #MIN_ROWS} trainable ones
+     */
+    public static Trained train(FeatureSpec spec, double[][] rows, boolean[] trainable, VaeConfig vae,
+                                CalibrationSettings calibration, TrainingListener listener) {
+        if (trainable != null && trainable.length != rows.length) {
+            throw new IllegalArgumentException("trainable has " + trainable.length + " flags for " + rows.length + " rows");
+        }
         if (rows.length < MIN_ROWS) {
             throw new IllegalArgumentException("need at least " + MIN_ROWS + " rows to train and calibrate a model, got " + rows.length);
         }
-        double[][] shuffled = rows.clone();
+        long trainableCount = trainable == null ? rows.length : IntStream.range(0, rows.length).filter(i -> trainable[i]).count();
+        if (trainableCount < MIN_ROWS) {
+            throw new IllegalArgumentException("need at least " + MIN_ROWS + " trainable rows to train a model, got " + trainableCount);
+        }
+        // Shuffled as indices, so that each row keeps its flag; the same seed gives the same order as before.
+        int[] order = IntStream.range(0, rows.length).toArray();
         Random random = new Random(vae.seed());
-        for (int i = shuffled.length - 1; i > 0; i--) {
+        for (int i = order.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
-            double[] t = shuffled[i];
-            shuffled[i] = shuffled[j];
-            shuffled[j] = t;
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        double[][] shuffled = Arrays.stream(order).mapToObj(i -> rows[i]).toArray(double[][]::new);
+        boolean[] fits = new boolean[order.length];
+        for (int i = 0; i < order.length; i++) {
+            fits[i] = trainable == null || trainable[order[i]];
         }
         if (rows.length < CROSS_FIT_ROWS) {
-            return crossFitted(spec, shuffled, vae, calibration, listener);
+            return crossFitted(spec, shuffled, fits, vae, calibration, listener);
         }
         int heldOutCount = (int) Math.max(Math.round(rows.length * CALIBRATION_FRACTION), Math.min(MIN_CALIBRATION_ROWS, rows.length / 2));
         double[][] heldOut = Arrays.copyOfRange(shuffled, 0, heldOutCount);
-        double[][] fit = Arrays.copyOfRange(shuffled, heldOutCount, shuffled.length);
+        double[][] fit = fitted(shuffled, fits, heldOutCount, shuffled.length, -1, -1);
         ModelBundle bundle = VaeTrainer.train(spec, fit, vae, listener);
         double[] scores = new double[heldOut.length];
         double[][] terms = new double[heldOut.length][];
         score(bundle, heldOut, scores, terms, 0);
-        return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()), heldOut);
+        // The gate compares models on how they fit normal records: the calibration-only tail would sway a mean.
+        return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()),
+                fitted(shuffled, fits, 0, heldOutCount, -1, -1));
     }
 
-    private static Trained crossFitted(FeatureSpec spec, double[][] rows, VaeConfig vae, CalibrationSettings calibration,
-                                       TrainingListener listener) {
+    private static Trained crossFitted(FeatureSpec spec, double[][] rows, boolean[] fits, VaeConfig vae,
+                                       CalibrationSettings calibration, TrainingListener listener) {
         double[] scores = new double[rows.length];
         double[][] terms = new double[rows.length][];
         for (int fold = 0; fold < FOLDS; fold++) {
             int from = (int) ((long) rows.length * fold / FOLDS);
             int to = (int) ((long) rows.length * (fold + 1) / FOLDS);
-            double[][] rest = new double[rows.length - (to - from)][];
-            System.arraycopy(rows, 0, rest, 0, from);
-            System.arraycopy(rows, to, rest, from, rows.length - to);
-            ModelBundle outOfFold = VaeTrainer.train(spec, rest, vae, listener);
+            ModelBundle outOfFold = VaeTrainer.train(spec, fitted(rows, fits, 0, rows.length, from, to), vae, listener);
             score(outOfFold, Arrays.copyOfRange(rows, from, to), scores, terms, from);
         }
-        ModelBundle bundle = VaeTrainer.train(spec, rows, vae, listener);
+        ModelBundle bundle = VaeTrainer.train(spec, fitted(rows, fits, 0, rows.length, -1, -1), vae, listener);
         return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()), new double[0][]);
+    }
+
+    /** The rows in [from, to) that may be fitted, leaving out [skipFrom, skipTo), in order. */
+    private static double[][] fitted(double[][] rows, boolean[] fits, int from, int to, int skipFrom, int skipTo) {
+        return IntStream.range(from, to).filter(i -> fits[i] && (i < skipFrom || i >= skipTo))
+                .mapToObj(i -> rows[i]).toArray(double[][]::new);
     }
 
     /** Writes the scores and per-feature terms of {@code rows} by {@code bundle} from index {@code offset}. */

@@ -68,28 +68,43 @@ public final class Retrainer {
         this.cpuShare = cpuShare;
     }
 
-    /** A routine retraining (paced to {@code cpuShare}), or the first model when {@code current} is null. */
+    /** A routine retraining (paced to {@code cpuShare}) on every record, or the first model when {@code current} is null. */
     public Outcome run(double[][] window, ModelBundle current) {
-        return run(window, current, false);
+        return run(window, null, current, false);
+    }
+
+    /** The false-positive rate its candidates are calibrated for. */
+    public double targetFpr() {
+        return calibration.targetFpr();
     }
 
     /**
-     * @param window  the window's records, oldest first
-     * @param current the model now serving, or null at cold start
-     * @param urgent  train at full speed: after a shift most records are false alarms until the new
-     *                model serves, which costs users more than slower scoring does
+     * @param window    the window's records, oldest first
+     * @param trainable per record, whether the model may be trained on it (the others calibrate
+     *                  only), or null for every record
+     * @param current   the model now serving, or null at cold start
+     * @param urgent    train at full speed: after a shift most records are false alarms until the new
+     *                  model serves, which costs users more than slower scoring does
      */
-    public Outcome run(double[][] window, ModelBundle current, boolean urgent) {
+    public Outcome run(double[][] window, boolean[] trainable, ModelBundle current, boolean urgent) {
         long start = System.nanoTime();
         try {
             TrainingListener pacing = current == null || urgent ? TrainingListener.NONE : new CpuShare(cpuShare);
-            ModelTrainer.Trained trained = ModelTrainer.train(spec, window, vae, calibration, pacing);
+            ModelTrainer.Trained trained = ModelTrainer.train(spec, window, trainable, vae, calibration, pacing);
             if (current == null) {
-                double[][] kept = withoutClearAnomalies(trained.bundle(), window);
+                int[] kept = withoutClearAnomalies(trained.bundle(), window);
                 LOG.info("Cold start: the first fit finds {} of {} window records far beyond its threshold; training again without them",
                         window.length - kept.length, window.length);
-                trained = ModelTrainer.train(spec, kept, vae, calibration, TrainingListener.NONE);
-                window = kept;
+                double[][] all = window;
+                window = java.util.Arrays.stream(kept).mapToObj(i -> all[i]).toArray(double[][]::new);
+                if (trainable != null) {
+                    boolean[] flags = new boolean[kept.length];
+                    for (int i = 0; i < kept.length; i++) {
+                        flags[i] = trainable[kept[i]];
+                    }
+                    trainable = flags;
+                }
+                trained = ModelTrainer.train(spec, window, trainable, vae, calibration, TrainingListener.NONE);
             }
             ModelBundle candidate = trained.bundle();
             TrainingInfo info = candidate.training();
@@ -140,15 +155,12 @@ public final class Retrainer {
         }
     }
 
-    /** The rows without those {@code model} finds at least ten times rarer than the target rate. */
-    private double[][] withoutClearAnomalies(ModelBundle model, double[][] rows) {
+    /** The indices of the rows {@code model} does not find at least ten times rarer than the target rate. */
+    private int[] withoutClearAnomalies(ModelBundle model, double[][] rows) {
         double bound = calibration.targetFpr() / 10;
         try (VaeBatchScorer scorer = VaeBatchScorer.open(model, policy)) {
             var scored = scorer.score(rows);
-            return java.util.stream.IntStream.range(0, rows.length)
-                    .filter(i -> scored.pValue(i) >= bound)
-                    .mapToObj(i -> rows[i])
-                    .toArray(double[][]::new);
+            return java.util.stream.IntStream.range(0, rows.length).filter(i -> scored.pValue(i) >= bound).toArray();
         }
     }
 

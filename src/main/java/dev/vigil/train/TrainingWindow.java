@@ -3,7 +3,6 @@ package dev.vigil.train;
 import dev.vigil.score.TrainingSample;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -11,6 +10,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The rolling training window in two changelogged stores: the admitted samples under increasing
  * sequence numbers, and a few counters beside them. Everything here survives a restart or a
  * move of the task, because it lives in the stores and nowhere else.
+ *
+ * <p>A sample is stored as its {@link TrainingSample} bytes. One admitted for calibration only
+ * (see {@link ShiftAdmission}) has the high bit of its first byte, the format, set; samples
+ * stored before that distinction existed have it clear, and were all trained on.
  */
 final class TrainingWindow {
 
@@ -43,10 +46,28 @@ final class TrainingWindow {
         return next() - first();
     }
 
-    /** Appends a sample (its {@link TrainingSample} bytes) and drops the oldest beyond {@code maxRecords}. */
-    void admit(byte[] sample, int maxRecords) {
+    /** The rows of a window, oldest first, and whether a model may be trained on each (the rest calibrate only). */
+    record Rows(double[][] features, boolean[] trainable) {
+
+        int size() {
+            return features.length;
+        }
+    }
+
+    private static final byte CALIBRATION_ONLY = (byte) 0x80;
+
+    /**
+     * Appends a sample (its {@link TrainingSample} bytes) and drops the oldest beyond
+     * {@code maxRecords}; {@code trainable} false keeps it for calibration only.
+     */
+    void admit(byte[] sample, boolean trainable, int maxRecords) {
         long next = next();
-        samples.put(next, sample);
+        byte[] stored = sample;
+        if (!trainable) {
+            stored = sample.clone();
+            stored[0] |= CALIBRATION_ONLY;
+        }
+        samples.put(next, stored);
         meta.put(NEXT, next + 1);
         meta.put(ADMITTED_SINCE_TRAINING, admittedSinceTraining() + 1);
         dropBefore(next + 1 - maxRecords);
@@ -58,7 +79,7 @@ final class TrainingWindow {
         long next = next();
         while (first < next) {
             byte[] value = samples.get(first);
-            if (value != null && TrainingSample.fromBytes(value).eventTime() >= cutoff) {
+            if (value != null && sample(value).eventTime() >= cutoff) {
                 break;
             }
             samples.delete(first++);
@@ -77,20 +98,35 @@ final class TrainingWindow {
         return Math.max(0, end - first);
     }
 
-    /** The features of the samples from sequence {@code from} on, oldest first. */
-    double[][] features(long from) {
+    /** The samples from sequence {@code from} on, oldest first. */
+    Rows rows(long from) {
         long start = Math.max(from, first());
-        List<double[]> rows = new ArrayList<>((int) Math.max(0, next() - start));
         if (start >= next()) {
-            return new double[0][];
+            return new Rows(new double[0][], new boolean[0]);
         }
+        List<double[]> features = new ArrayList<>((int) (next() - start));
+        List<Boolean> trainable = new ArrayList<>((int) (next() - start));
         try (KeyValueIterator<Long, byte[]> it = samples.range(start, next() - 1)) {
             while (it.hasNext()) {
-                KeyValue<Long, byte[]> kv = it.next();
-                rows.add(TrainingSample.fromBytes(kv.value).features());
+                byte[] value = it.next().value;
+                features.add(sample(value).features());
+                trainable.add((value[0] & CALIBRATION_ONLY) == 0);
             }
         }
-        return rows.toArray(double[][]::new);
+        boolean[] flags = new boolean[trainable.size()];
+        for (int i = 0; i < flags.length; i++) {
+            flags[i] = trainable.get(i);
+        }
+        return new Rows(features.toArray(double[][]::new), flags);
+    }
+
+    private static TrainingSample sample(byte[] stored) {
+        if ((stored[0] & CALIBRATION_ONLY) == 0) {
+            return TrainingSample.fromBytes(stored);
+        }
+        byte[] plain = stored.clone();
+        plain[0] &= (byte) ~CALIBRATION_ONLY;
+        return TrainingSample.fromBytes(plain);
     }
 
     long admittedSinceTraining() {

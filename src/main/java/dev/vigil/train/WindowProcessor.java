@@ -66,7 +66,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     public void init(ProcessorContext<Long, byte[]> context) {
         this.context = context;
         this.window = new TrainingWindow(context.getStateStore(windowStoreName), context.getStateStore(metaStoreName));
-        this.admission = new ShiftAdmission(settings.admitMinPValue(), settings.shiftAlertRate(), settings.shiftMinDuration(),
+        this.admission = new ShiftAdmission(settings.admitMinPValue(), retrainer.targetFpr(), settings.shiftAlertRate(),
+                settings.shiftMinDuration(),
                 settings.shiftAdmitShare(), Math.max(5, settings.minRecords() / 1000));
         this.drift = new DriftFollower(settings.driftUpdateRecords(), settings.driftInterval());
         this.trainer = new TrainerThread(runs);
@@ -106,7 +107,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
             }
         }
         if (admission.admits(sample)) {
-            window.admit(record.value(), settings.windowRecords());
+            window.admit(record.value(), admission.trainable(sample), settings.windowRecords());
             admission.admitted();
         }
     }
@@ -136,11 +137,11 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private void start() {
         boolean shifting = admission.shifting();
         // During a shift, train on the new normal alone: the old one would only dilute it.
-        double[][] rows = window.features(shifting ? admission.shiftStart() : window.first());
+        TrainingWindow.Rows rows = window.rows(shifting ? admission.shiftStart() : window.first());
         ModelBundle current = currentModel.get();
-        LOG.info("Training on a window of {} records{}", rows.length, shifting ? " (after a shift)" : "");
+        LOG.info("Training on a window of {} records{}", rows.size(), shifting ? " (after a shift)" : "");
         // The counter is reduced when the training finishes, not now: a task moved mid-training retrains.
-        trainer.start(() -> retrainer.run(rows, current, shifting), window.admittedSinceTraining(), shifting);
+        trainer.start(() -> retrainer.run(rows.features(), rows.trainable(), current, shifting), window.admittedSinceTraining(), shifting);
     }
 
     private void finish(TrainerThread.Finished finished, long now) {

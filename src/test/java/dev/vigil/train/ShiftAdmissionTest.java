@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class ShiftAdmissionTest {
 
     /** Buckets of one second (six per minimum duration), five samples each to judge a bucket. */
-    private final ShiftAdmission admission = new ShiftAdmission(0.01, 0.1, Duration.ofSeconds(6), 0.5, 5);
+    private final ShiftAdmission admission = new ShiftAdmission(0.01, 0.001, 0.1, Duration.ofSeconds(6), 0.5, 5);
 
     private static TrainingSample scored(long eventTime, boolean anomaly, double score, double pValue) {
         return new TrainingSample(eventTime, true, anomaly, score, pValue, new double[] {score});
@@ -31,11 +31,41 @@ class ShiftAdmissionTest {
     }
 
     @Test
-    void shouldAdmitColdStartSamplesAndConfidentNormalOnes() {
-        assertThat(admission.admits(new TrainingSample(0, false, false, Double.NaN, Double.NaN, new double[] {1}))).isTrue();
+    void shouldTrainOnColdStartSamplesAndConfidentNormalOnes() {
+        TrainingSample unscored = new TrainingSample(0, false, false, Double.NaN, Double.NaN, new double[] {1});
+        assertThat(admission.admits(unscored)).isTrue();
+        assertThat(admission.trainable(unscored)).isTrue();
         assertThat(admission.admits(scored(0, false, 3, 0.5))).isTrue();
-        assertThat(admission.admits(scored(0, false, 3, 0.009))).isFalse();
-        assertThat(admission.admits(scored(0, true, 30, 1e-6))).isFalse();
+        assertThat(admission.trainable(scored(0, false, 3, 0.5))).isTrue();
+    }
+
+    @Test
+    void shouldStopKeepingBandSamplesWhileTheBandFillsFarFasterThanNormalTrafficFillsIt() {
+        // Normal traffic: one sample in a hundred in the band [0.001, 0.01), as uniform p-values put there.
+        for (int i = 0; i < ShiftAdmission.RECENT_BAND; i++) {
+            admission.observe(scored(i, false, 3, i % 100 == 0 ? 0.005 : 0.5), 0);
+        }
+        assertThat(admission.admits(scored(1_000, false, 3, 0.005))).isTrue();
+
+        // Records the model took for normal, but only just, arrive far faster: 3 x 0.9% of 1,000 is 27.
+        int admitted = 0;
+        for (int i = 0; i < 100; i++) {
+            TrainingSample band = scored(1_000 + i, false, 3, 0.005);
+            admission.observe(band, 0);
+            admitted += admission.admits(band) ? 1 : 0;
+        }
+
+        // The last 1,000 held 10 band samples; the first one of the burst takes the oldest one's place, then 17 more fit.
+        assertThat(admitted).isEqualTo(1 + 27 - 10);
+        assertThat(admission.admits(scored(1_100, false, 3, 0.5))).as("trainable samples still enter").isTrue();
+    }
+
+    @Test
+    void shouldKeepRecordsJudgedNormalBelowTheMarginForCalibrationOnlyAndLeaveOutFlaggedOnes() {
+        assertThat(admission.admits(scored(0, false, 3, 0.009))).isTrue();
+        assertThat(admission.trainable(scored(0, false, 3, 0.009))).isFalse();
+        assertThat(admission.admits(scored(0, true, 12, 5e-4))).isFalse();
+        assertThat(admission.trainable(scored(0, true, 12, 5e-4))).isFalse();
     }
 
     @Test
@@ -62,9 +92,12 @@ class ShiftAdmissionTest {
             admission.observe(scored(9_000 + i, i % 2 == 0, i, 0.5), 0);
         }
 
-        // Ranked against scores 0..199 (and the shift's own): the lowest half enters, anomaly or not.
+        // Ranked against scores 0..199 (and the shift's own): the lowest half enters and is trained on, anomaly or not.
         assertThat(admission.admits(scored(9_500, true, 20, 1e-6))).isTrue();
+        assertThat(admission.trainable(scored(9_500, true, 20, 1e-6))).isTrue();
+        // The rest stays out, also for calibration: the old model's p-values no longer describe the new normal.
         assertThat(admission.admits(scored(9_500, false, 190, 0.9))).isFalse();
+        assertThat(admission.admits(scored(9_500, true, 190, 5e-4))).isFalse();
         admission.admitted();
         admission.admitted();
         assertThat(admission.admittedSinceRound()).isEqualTo(2);

@@ -1,0 +1,102 @@
+package dev.vigil.train;
+
+import dev.vigil.config.VigilSettings;
+import dev.vigil.demo.DemoRunner;
+import dev.vigil.demo.GeneratedRecord;
+import dev.vigil.demo.TrafficGenerator;
+import dev.vigil.ingest.FeatureSpec;
+import dev.vigil.model.ModelBundle;
+import dev.vigil.model.TrainingListener;
+import dev.vigil.score.VaeBatchScorer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Not a test: what a retrained model's threshold means, for ways of choosing the window's rows.
+ * A first model is trained on generated normal traffic (as the demo's); it scores 100,000 records
+ * of demo traffic with its anomalies, of which every fourth is sampled as the training topic does;
+ * a candidate is trained on the chosen rows; both are judged on the next 100,000 records: false
+ * alarms among the normal ones, and anomalies caught by kind. Run with
+ * {@code java -cp 'target/test-classes:target/classes:target/lib/*' dev.vigil.train.RecalibrationProbe [seed...]}.
+ */
+public final class RecalibrationProbe {
+
+    private static final int SERVED = 100_000;
+
+    public static void main(String[] args) {
+        long[] seeds = args.length == 0 ? new long[] {42} : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
+        VigilSettings settings = VigilSettings.defaults();
+        FeatureSpec spec = DemoRunner.serviceSpec();
+        VigilSettings.Training training = settings.training();
+        double target = training.calibration().targetFpr();
+        double margin = training.window().admitMinPValue();
+        for (long seed : seeds) {
+            TrafficGenerator.Options options = TrafficGenerator.Options.defaults().withMalformedRate(0);
+            double[][] warm = TrafficGenerator.features(spec,
+                    new TrafficGenerator(options.withSeed(seed + 1).withAnomalyRate(0)).next(12_000));
+            ModelBundle v1 = ModelTrainer.train(spec, warm, training.vae(spec), training.calibration(), TrainingListener.NONE).bundle();
+            List<GeneratedRecord> records = new TrafficGenerator(options.withSeed(seed)).next(2 * SERVED);
+            double[][] features = TrafficGenerator.features(spec, records);
+            List<GeneratedRecord> freshRecords = records.subList(SERVED, 2 * SERVED);
+            double[][] fresh = Arrays.copyOfRange(features, SERVED, 2 * SERVED);
+            System.out.printf("seed %d: v1: %s%n", seed, judged(v1, settings, fresh, freshRecords));
+            double[] p;
+            boolean[] flagged;
+            try (VaeBatchScorer scorer = VaeBatchScorer.open(v1, settings.alerts().policy())) {
+                var scored = scorer.score(Arrays.copyOfRange(features, 0, SERVED));
+                p = new double[SERVED];
+                flagged = new boolean[SERVED];
+                for (int i = 0; i < SERVED; i++) {
+                    p[i] = scored.pValue(i);
+                    flagged[i] = scored.anomaly(i);
+                }
+            }
+            for (double bound : new double[] {margin, target, target / 10}) {
+                List<double[]> rows = new ArrayList<>();
+                List<Boolean> trainable = new ArrayList<>();
+                for (int i = 0; i < SERVED; i += 4) {
+                    if (p[i] >= bound && (bound < target || !flagged[i])) {
+                        rows.add(features[i]);
+                        trainable.add(!flagged[i] && p[i] >= margin);
+                    }
+                }
+                boolean[] mask = new boolean[rows.size()];
+                for (int i = 0; i < mask.length; i++) {
+                    mask[i] = trainable.get(i);
+                }
+                ModelBundle v2 = ModelTrainer.train(spec, rows.toArray(double[][]::new), mask, training.vae(spec),
+                        training.calibration(), TrainingListener.NONE).bundle();
+                System.out.printf("seed %d: %s (%d rows): %s%n", seed, bound == margin ? "before: window of p >= margin"
+                        : bound == target ? "now: band of records judged normal for calibration" : "band down to target/10, flagged too",
+                        rows.size(),
+                        judged(v2, settings, fresh, freshRecords));
+            }
+        }
+    }
+
+    private static String judged(ModelBundle model, VigilSettings settings, double[][] rows, List<GeneratedRecord> truth) {
+        long normal = 0;
+        long falseAlarms = 0;
+        Map<String, int[]> kinds = new TreeMap<>();
+        try (VaeBatchScorer scorer = VaeBatchScorer.open(model, settings.alerts().policy())) {
+            var scored = scorer.score(rows);
+            for (int i = 0; i < rows.length; i++) {
+                GeneratedRecord r = truth.get(i);
+                if (r.isNormal()) {
+                    normal++;
+                    falseAlarms += scored.anomaly(i) ? 1 : 0;
+                } else {
+                    int[] c = kinds.computeIfAbsent(r.truth(), k -> new int[2]);
+                    c[0] += scored.anomaly(i) ? 1 : 0;
+                    c[1]++;
+                }
+            }
+        }
+        StringBuilder s = new StringBuilder(String.format("false alarms %.4f%%", 100.0 * falseAlarms / normal));
+        kinds.forEach((k, c) -> s.append(String.format(", %s %d/%d", k.replace("anomaly:", ""), c[0], c[1])));
+        return s.toString();
+    }
+}

@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  * validation gate compares models on them). Below that there are too few rows for both, so the
  * calibration is <em>cross-fitted</em> instead: {@value #FOLDS} models, each trained without one
  * fold, score that fold, and the served model is trained on every row (six trainings of a small
- * model). Training on every row instead of 80% did not change the ranking on the benchmark sets,
+ * model). Rows marked not trainable are never fitted, only held out or scored out of fold. Training on every row instead of 80% did not change the ranking on the benchmark sets,
  * so larger sets keep the cheaper held-out slice. Each out-of-fold model saw 4/5 of the data, so
  * its scores run a little high and the threshold errs towards fewer false alarms. Fewer than
  * {@value #MIN_ROWS} rows cannot be calibrated.
@@ -52,9 +52,9 @@ public final class ModelTrainer {
 
     /**
      * A trained, calibrated candidate and its held-out trainable rows (for the validation gate):
-     * rows the candidate never saw, or none when the calibration was cross-fitted.
+     * rows the candidate never saw; none when {@code crossFitted}, as every row was fitted.
      */
-    public record Trained(ModelBundle bundle, double[][] heldOut) {
+    public record Trained(ModelBundle bundle, double[][] heldOut, boolean crossFitted) {
     }
 
     /**
@@ -114,7 +114,7 @@ public final class ModelTrainer {
         score(bundle, heldOut, scores, terms, 0);
         // The gate compares models on how they fit normal records: the calibration-only tail would sway a mean.
         return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()),
-                fitted(shuffled, fits, 0, heldOutCount, -1, -1));
+                fitted(shuffled, fits, 0, heldOutCount, -1, -1), false);
     }
 
     private static Trained crossFitted(FeatureSpec spec, double[][] rows, boolean[] fits, VaeConfig vae,
@@ -128,7 +128,7 @@ public final class ModelTrainer {
             score(outOfFold, Arrays.copyOfRange(rows, from, to), scores, terms, from);
         }
         ModelBundle bundle = VaeTrainer.train(spec, fitted(rows, fits, 0, rows.length, -1, -1), vae, listener);
-        return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()), new double[0][]);
+        return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()), new double[0][], true);
     }
 
     /** The rows in [from, to) that may be fitted, leaving out [skipFrom, skipTo), in order. */

@@ -16,10 +16,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One retraining: trains and calibrates a candidate on the window, then the validation gate.
- * The candidate is promoted only when (1) its mean -ELBO on its held-out slice is at most
- * {@code tolerance} nats worse than the current model's on the same slice (skipped for a window
- * under {@link ModelTrainer#CROSS_FIT_ROWS} records, whose calibration is cross-fitted and leaves
- * no slice the candidate has not seen), and (2) it would flag
+ * The candidate is promoted only when (1) its mean -ELBO on the trainable rows of its held-out
+ * slice is at most {@code tolerance} nats worse than the current model's on the same rows (skipped
+ * for a window under {@link ModelTrainer#CROSS_FIT_ROWS} records, whose calibration is
+ * cross-fitted and leaves no slice the candidate has not seen, or when that slice has no trainable
+ * row), and (2) it would flag
  * at most {@code maxAlertRate} of the window's most recent records. Runs off the stream thread;
  * never throws: a failure is an outcome, and the current model stays. A retraining uses at most
  * {@code cpuShare} of one core ({@link CpuShare}), so scoring keeps most of a small machine; the
@@ -111,7 +112,7 @@ public final class Retrainer {
             double trainLoss = last(info.trainLoss());
             double validationLoss = last(info.validationLoss());
             // A cross-fitted calibration (small windows) leaves no slice the candidate has not seen.
-            boolean heldOut = trained.heldOut().length > 0;
+            boolean heldOut = !trained.crossFitted() && trained.heldOut().length > 0;
             double candidateLoss = heldOut ? meanScore(candidate, trained.heldOut()) : Double.NaN;
             double[][] recent = java.util.Arrays.copyOfRange(window, window.length - Math.max(1, window.length / 10), window.length);
             double alertRate;
@@ -126,9 +127,10 @@ public final class Retrainer {
                         seconds(start), trainLoss, validationLoss);
             }
             if (current != null && !heldOut) {
+                String why = trained.crossFitted() ? String.format("under %d records", ModelTrainer.CROSS_FIT_ROWS)
+                        : "no trainable row held out";
                 return new Outcome(Result.PROMOTED, candidate, String.format(
-                        "flags %.2f%% of recent records (under %d records: no held-out comparison)", 100 * alertRate,
-                        ModelTrainer.CROSS_FIT_ROWS),
+                        "flags %.2f%% of recent records (%s: no held-out comparison)", 100 * alertRate, why),
                         seconds(start), trainLoss, validationLoss);
             }
             if (current != null) {

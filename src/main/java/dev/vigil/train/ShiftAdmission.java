@@ -3,6 +3,8 @@ package dev.vigil.train;
 import dev.vigil.score.TrainingSample;
 import java.time.Duration;
 import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which scored samples may enter the training window, and the shift state that decides it.
@@ -16,13 +18,18 @@ import java.util.Arrays;
  * while the last {@value #RECENT_BAND} scored samples fill it more than {@value #BAND_SLACK} times
  * as fast, anomalies the serving model took for normal are arriving, and band samples stay out: a
  * candidate that fits normal records better would score them far out and raise its threshold over
- * them. When the
+ * them. The band's target rate is the configured one ({@code vigil.alert.target.fpr}), not that of
+ * a model published by hand. Like the shift state, the band's recent fill lives in memory: after a
+ * restart or a move of the task it starts empty, so a replay may keep other band samples than the
+ * first run did (under exactly_once_v2 the first run's store writes were aborted with it). When the
  * {@link ShiftDetector} sees a sustained shift, samples are admitted by rank instead, and trained
  * on: those scoring within the lowest {@code shiftAdmitShare} of recent traffic. That goes on until
  * the anomaly rate has stayed low for the shift's minimum duration ({@link ShiftDetector#settled()}).
  * Unscored samples (cold start) are always admitted and trained on.
  */
 final class ShiftAdmission {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShiftAdmission.class);
 
     static final int RECENT_SCORES = 2_000;
     /** Scored samples over which the band's fill rate is judged. */
@@ -50,6 +57,7 @@ final class ShiftAdmission {
     private final boolean[] recentInBand = new boolean[RECENT_BAND];
     private long bandObserved;
     private int recentBandCount;
+    private boolean bandOpen = true;
     private final double admitShare;
     private final ShiftDetector detector;
     private final double[] recentScores = new double[RECENT_SCORES];
@@ -100,13 +108,27 @@ final class ShiftAdmission {
         return trainable(sample) || (!shifting && inBand(sample) && bandFillsAsNormalTrafficDoes());
     }
 
+    /**
+     * Judged normal and between the target rate and the margin. A record past the threshold that
+     * the alert policy let pass (a score margin, or too few contributing features) is not in it.
+     */
     private boolean inBand(TrainingSample sample) {
-        return sample.scored() && !sample.anomaly() && sample.pValue() < admitMinPValue;
+        return sample.scored() && !sample.anomaly() && sample.pValue() >= targetFpr && sample.pValue() < admitMinPValue;
     }
 
     private boolean bandFillsAsNormalTrafficDoes() {
         long seen = Math.min(bandObserved, RECENT_BAND);
-        return recentBandCount <= Math.max(1, BAND_SLACK * (admitMinPValue - targetFpr) * seen);
+        boolean open = recentBandCount <= Math.max(1, BAND_SLACK * (admitMinPValue - targetFpr) * seen);
+        if (open != bandOpen) {
+            bandOpen = open;
+            if (open) {
+                LOG.info("Records just inside the threshold arrive at a normal rate again; they are kept to calibrate with");
+            } else {
+                LOG.warn("{} of the last {} sampled records were just inside the threshold, over {} times the rate of normal "
+                        + "traffic: none is kept to calibrate with until the rate falls", recentBandCount, seen, BAND_SLACK);
+            }
+        }
+        return open;
     }
 
     /** Whether a model may be trained on {@code sample}; call after {@link #observe} for a scored sample. */

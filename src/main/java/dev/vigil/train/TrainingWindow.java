@@ -11,9 +11,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * sequence numbers, and a few counters beside them. Everything here survives a restart or a
  * move of the task, because it lives in the stores and nowhere else.
  *
- * <p>A sample is stored as its {@link TrainingSample} bytes. One admitted for calibration only
- * (see {@link ShiftAdmission}) has the high bit of its first byte, the format, set; samples
- * stored before that distinction existed have it clear, and were all trained on.
+ * <p>A sample is stored as its {@link TrainingSample} bytes; one admitted for calibration only
+ * (see {@link ShiftAdmission}) carries {@link TrainingSample#markedCalibrationOnly}'s mark.
  */
 final class TrainingWindow {
 
@@ -54,20 +53,13 @@ final class TrainingWindow {
         }
     }
 
-    private static final byte CALIBRATION_ONLY = (byte) 0x80;
-
     /**
      * Appends a sample (its {@link TrainingSample} bytes) and drops the oldest beyond
      * {@code maxRecords}; {@code trainable} false keeps it for calibration only.
      */
     void admit(byte[] sample, boolean trainable, int maxRecords) {
         long next = next();
-        byte[] stored = sample;
-        if (!trainable) {
-            stored = sample.clone();
-            stored[0] |= CALIBRATION_ONLY;
-        }
-        samples.put(next, stored);
+        samples.put(next, trainable ? sample : TrainingSample.markedCalibrationOnly(sample));
         meta.put(NEXT, next + 1);
         meta.put(ADMITTED_SINCE_TRAINING, admittedSinceTraining() + 1);
         dropBefore(next + 1 - maxRecords);
@@ -79,7 +71,7 @@ final class TrainingWindow {
         long next = next();
         while (first < next) {
             byte[] value = samples.get(first);
-            if (value != null && sample(value).eventTime() >= cutoff) {
+            if (value != null && TrainingSample.fromBytes(value).eventTime() >= cutoff) {
                 break;
             }
             samples.delete(first++);
@@ -109,8 +101,8 @@ final class TrainingWindow {
         try (KeyValueIterator<Long, byte[]> it = samples.range(start, next() - 1)) {
             while (it.hasNext()) {
                 byte[] value = it.next().value;
-                features.add(sample(value).features());
-                trainable.add((value[0] & CALIBRATION_ONLY) == 0);
+                features.add(TrainingSample.fromBytes(value).features());
+                trainable.add(!TrainingSample.isCalibrationOnly(value));
             }
         }
         boolean[] flags = new boolean[trainable.size()];
@@ -118,15 +110,6 @@ final class TrainingWindow {
             flags[i] = trainable.get(i);
         }
         return new Rows(features.toArray(double[][]::new), flags);
-    }
-
-    private static TrainingSample sample(byte[] stored) {
-        if ((stored[0] & CALIBRATION_ONLY) == 0) {
-            return TrainingSample.fromBytes(stored);
-        }
-        byte[] plain = stored.clone();
-        plain[0] &= (byte) ~CALIBRATION_ONLY;
-        return TrainingSample.fromBytes(plain);
     }
 
     long admittedSinceTraining() {

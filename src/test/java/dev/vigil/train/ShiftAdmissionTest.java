@@ -66,6 +66,8 @@ class ShiftAdmissionTest {
         assertThat(admission.trainable(scored(0, false, 3, 0.009))).isFalse();
         assertThat(admission.admits(scored(0, true, 12, 5e-4))).isFalse();
         assertThat(admission.trainable(scored(0, true, 12, 5e-4))).isFalse();
+        // Past the threshold, but let pass by the alert policy (a score margin, or too few features): not in the band.
+        assertThat(admission.admits(scored(0, false, 40, 1e-9))).isFalse();
     }
 
     @Test

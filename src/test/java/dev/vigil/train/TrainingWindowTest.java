@@ -100,7 +100,7 @@ class TrainingWindowTest {
     }
 
     @Test
-    void shouldKeepWhichSamplesAreForCalibrationOnlyAndReadSamplesStoredBeforeTheFlagAsTrainable() {
+    void shouldMarkSamplesKeptForCalibrationOnlySoThatTheyStillReadAsNormalSamples() {
         window.admit(sample(1, 1), true, 100);
         window.admit(sample(2, 2), false, 100);
         window.admit(sample(3, 3), true, 100);
@@ -109,8 +109,10 @@ class TrainingWindowTest {
 
         assertThat(firstColumn(rows)).containsExactly(1.0, 2.0, 3.0);
         assertThat(rows.trainable()).containsExactly(true, false, true);
-        // A trainable sample is stored as it came, as every sample was before the flag existed.
+        // A trainable sample is stored as it came, as every sample was before the mark existed; a marked one
+        // still reads as a normal sample, as an older Vigil reads it.
         assertThat(samples.get(0L)).isEqualTo(sample(1, 1));
+        assertThat(TrainingSample.fromBytes(samples.get(1L)).toBytes()).isEqualTo(sample(2, 2));
         window.evictOlderThan(3); // reads the event time through the flag
         assertThat(firstColumn(window.rows(0))).containsExactly(3.0);
     }

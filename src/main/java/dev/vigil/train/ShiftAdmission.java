@@ -119,7 +119,8 @@ final class ShiftAdmission {
     private boolean bandFillsAsNormalTrafficDoes() {
         long seen = Math.min(bandObserved, RECENT_BAND);
         boolean open = recentBandCount <= Math.max(1, BAND_SLACK * (admitMinPValue - targetFpr) * seen);
-        if (open != bandOpen) {
+        // Said only once the rate means something: after a restart two band samples in the first few are chance.
+        if (open != bandOpen && seen >= RECENT_BAND / 10) {
             bandOpen = open;
             if (open) {
                 LOG.info("Records just inside the threshold arrive at a normal rate again; they are kept to calibrate with");

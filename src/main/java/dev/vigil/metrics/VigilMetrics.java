@@ -87,6 +87,7 @@ public final class VigilMetrics {
     private final Gauge trainingLoss;
     private final AtomicReference<Double> trainingLastSuccess = new AtomicReference<>(Double.NaN);
     private final Gauge windowSize;
+    private final Gauge windowCalibrationOnly;
     private final Counter shifts;
     private final Gauge shiftActive;
 
@@ -208,6 +209,11 @@ public final class VigilMetrics {
         windowSize = Gauge.builder()
                 .name("vigil_training_window_size_records")
                 .help("Records in the rolling training window; only on the instance that owns the window")
+                .unit(RECORDS)
+                .register(registry);
+        windowCalibrationOnly = Gauge.builder()
+                .name("vigil_training_window_calibration_only_records")
+                .help("Records in the rolling training window kept to calibrate with only, not to train on")
                 .unit(RECORDS)
                 .register(registry);
         shifts = Counter.builder()
@@ -378,9 +384,10 @@ public final class VigilMetrics {
         contextEntities.put(task, entities);
     }
 
-    /** Sets the number of records in the rolling training window. */
-    public void setWindowSize(long records) {
+    /** Sets the number of records in the rolling training window, and how many of them only calibrate. */
+    public void setWindowSize(long records, long calibrationOnly) {
         windowSize.set(records);
+        windowCalibrationOnly.set(calibrationOnly);
     }
 
     /**

@@ -16,35 +16,34 @@ public record TrainingSample(long eventTime, boolean scored, boolean anomaly, do
     private static final byte FORMAT = 1;
     /** Offset of the anomaly byte: after the format, the event time and the scored byte. */
     private static final int ANOMALY_BYTE = 1 + 8 + 1;
+    /** Bit of the anomaly byte that says whether the record was judged an anomaly. */
+    private static final int ANOMALY = 1;
     /**
-     * The anomaly byte of a sample the training window keeps for calibration only. Such a sample
-     * was judged normal, so the byte is otherwise 0; {@link #fromBytes}, in this version and
-     * earlier ones, reads anything but 1 as normal, so an older Vigil reading the window takes it
-     * for a sample to train on instead of failing.
+     * Bit of the anomaly byte that marks a sample the training window keeps for calibration only.
+     * An older Vigil reads the byte as "anomaly" only when it is exactly 1, and of a window's
+     * samples it reads only the event time and the features: it takes a marked sample for one to
+     * train on instead of failing.
      */
-    private static final byte CALIBRATION_ONLY = 2;
+    private static final int CALIBRATION_ONLY = 2;
 
     public byte[] toBytes() {
         ByteBuffer b = ByteBuffer.allocate(1 + 8 + 2 + 16 + LengthPrefixed.size(features));
-        b.put(FORMAT).putLong(eventTime).put((byte) (scored ? 1 : 0)).put((byte) (anomaly ? 1 : 0))
+        b.put(FORMAT).putLong(eventTime).put((byte) (scored ? 1 : 0)).put((byte) (anomaly ? ANOMALY : 0))
                 .putDouble(score).putDouble(pValue);
         LengthPrefixed.putDoubles(b, features);
         return b.array();
     }
 
-    /** {@code bytes} (a sample judged normal) marked as kept for calibration only; a copy. */
+    /** {@code bytes} marked as kept for calibration only; a copy. */
     public static byte[] markedCalibrationOnly(byte[] bytes) {
-        if (bytes[ANOMALY_BYTE] != 0) {
-            throw new IllegalArgumentException("only a sample judged normal is kept for calibration only");
-        }
         byte[] marked = bytes.clone();
-        marked[ANOMALY_BYTE] = CALIBRATION_ONLY;
+        marked[ANOMALY_BYTE] |= CALIBRATION_ONLY;
         return marked;
     }
 
     /** Whether {@code bytes} carry the mark of {@link #markedCalibrationOnly}. */
     public static boolean isCalibrationOnly(byte[] bytes) {
-        return bytes[ANOMALY_BYTE] == CALIBRATION_ONLY;
+        return (bytes[ANOMALY_BYTE] & CALIBRATION_ONLY) != 0;
     }
 
     public static TrainingSample fromBytes(byte[] bytes) {
@@ -55,7 +54,7 @@ public record TrainingSample(long eventTime, boolean scored, boolean anomaly, do
         }
         long eventTime = b.getLong();
         boolean scored = b.get() == 1;
-        boolean anomaly = b.get() == 1;
+        boolean anomaly = (b.get() & ANOMALY) != 0;
         double score = b.getDouble();
         double pValue = b.getDouble();
         double[] features = LengthPrefixed.getDoubles(b);

@@ -48,8 +48,8 @@ public final class MetricsListener implements VigilTopology.Listener {
     }
 
     @Override
-    public void windowSize(long records) {
-        metrics.setWindowSize(records);
+    public void windowSize(long records, long calibrationOnly) {
+        metrics.setWindowSize(records, calibrationOnly);
     }
 
     @Override

@@ -106,7 +106,7 @@ public final class VigilTopology {
         }
 
         @Override
-        default void windowSize(long records) {
+        default void windowSize(long records, long calibrationOnly) {
         }
 
         @Override

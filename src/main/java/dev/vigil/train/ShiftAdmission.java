@@ -7,25 +7,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which scored samples may enter the training window, and the shift state that decides it.
+ * Which scored samples may enter the training window, which of them a model may be trained on,
+ * and the shift state that decides it.
  *
- * <p>In normal times a sample judged normal enters, and a burst of anomalies never does. It is
- * trained on when its p-value is at least {@code admitMinPValue}. One judged normal with a lower
- * p-value, in the <em>band</em> between the target rate and the margin, is kept for calibration
- * only: a model calibrated without the records just inside the threshold misses the tail its own
- * threshold lies in, and flagged five to seven times its target rate (docs/BENCHMARKS.md). As
- * p-values of normal records are uniform, normal traffic fills the band at the rate of its width;
- * while the last {@value #RECENT_BAND} scored samples fill it more than {@value #BAND_SLACK} times
- * as fast, anomalies the serving model took for normal are arriving, and band samples stay out: a
- * candidate that fits normal records better would score them far out and raise its threshold over
- * them. The band's target rate is the configured one ({@code vigil.alert.target.fpr}), not that of
- * a model published by hand. Like the shift state, the band's recent fill lives in memory: after a
- * restart or a move of the task it starts empty, so a replay may keep other band samples than the
- * first run did (under exactly_once_v2 the first run's store writes were aborted with it). When the
- * {@link ShiftDetector} sees a sustained shift, samples are admitted by rank instead, and trained
- * on: those scoring within the lowest {@code shiftAdmitShare} of recent traffic. That goes on until
- * the anomaly rate has stayed low for the shift's minimum duration ({@link ShiftDetector#settled()}).
- * Unscored samples (cold start) are always admitted and trained on.
+ * <p><b>Normal times.</b> A sample judged normal enters; a burst of anomalies never does. It is
+ * trained on when its p-value is at least {@code admitMinPValue}. One in the <em>band</em> between
+ * the target rate and that margin is kept for calibration only: a model calibrated without the
+ * records just inside the threshold misses the tail its own threshold lies in, and flagged five to
+ * seven times its target rate (docs/BENCHMARKS.md). P-values of normal records are uniform, so
+ * normal traffic fills the band at the rate of its width. While the last {@value #RECENT_BAND}
+ * scored samples fill it more than {@value #BAND_SLACK} times as fast, anomalies the serving model
+ * took for normal are arriving, and band samples stay out: a candidate that fits normal records
+ * better would score them far out and lift its threshold over them. The band's target rate is the
+ * configured one ({@code vigil.alert.target.fpr}), not that of a model published by hand.
+ *
+ * <p><b>Shifts.</b> When the {@link ShiftDetector} sees a sustained shift, the serving model's
+ * verdicts no longer say what is normal: samples are admitted by rank instead, and trained on,
+ * those scoring within the lowest {@code shiftAdmitShare} of recent traffic; nothing is kept for
+ * calibration only. That goes on until the anomaly rate has stayed low for the shift's minimum
+ * duration ({@link ShiftDetector#settled()}). (A model calibrated on that share misses the top of
+ * the new traffic and flags about ten times its target rate; keeping the rest to calibrate with let
+ * anomalies lift the threshold over most spikes: docs/BENCHMARKS.md.)
+ *
+ * <p>Unscored samples (cold start) are always admitted and trained on. Like the shift state, the band's recent fill lives in memory: after a restart or a move of
+ * the task it starts empty, so a replay may keep other band samples than the first run did (under
+ * exactly_once_v2 the first run's store writes were aborted with it).
  */
 final class ShiftAdmission {
 

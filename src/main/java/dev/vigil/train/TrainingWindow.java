@@ -22,6 +22,7 @@ final class TrainingWindow {
     static final String ADMITTED_SINCE_TRAINING = "admitted-since-training";
     static final String LAST_TRAINING_MS = "last-training-ms";
     static final String LAST_VERSION = "last-version";
+    static final String CALIBRATION_ONLY = "calibration-only";
 
     private final KeyValueStore<Long, byte[]> samples;
     private final KeyValueStore<String, Long> meta;
@@ -60,6 +61,9 @@ final class TrainingWindow {
     void admit(byte[] sample, boolean trainable, int maxRecords) {
         long next = next();
         samples.put(next, trainable ? sample : TrainingSample.markedCalibrationOnly(sample));
+        if (!trainable) {
+            meta.put(CALIBRATION_ONLY, calibrationOnly() + 1);
+        }
         meta.put(NEXT, next + 1);
         meta.put(ADMITTED_SINCE_TRAINING, admittedSinceTraining() + 1);
         dropBefore(next + 1 - maxRecords);
@@ -74,7 +78,7 @@ final class TrainingWindow {
             if (value != null && TrainingSample.fromBytes(value).eventTime() >= cutoff) {
                 break;
             }
-            samples.delete(first++);
+            deleted(samples.delete(first++));
         }
         meta.put(FIRST, first);
     }
@@ -84,7 +88,7 @@ final class TrainingWindow {
         long first = first();
         long end = Math.min(sequence, next());
         for (long seq = first; seq < end; seq++) {
-            samples.delete(seq);
+            deleted(samples.delete(seq));
         }
         meta.put(FIRST, Math.max(first, end));
         return Math.max(0, end - first);
@@ -110,6 +114,17 @@ final class TrainingWindow {
             flags[i] = trainable.get(i);
         }
         return new Rows(features.toArray(double[][]::new), flags);
+    }
+
+    /** How many of the window's samples are kept for calibration only. */
+    long calibrationOnly() {
+        return get(CALIBRATION_ONLY);
+    }
+
+    private void deleted(byte[] sample) {
+        if (sample != null && TrainingSample.isCalibrationOnly(sample)) {
+            meta.put(CALIBRATION_ONLY, calibrationOnly() - 1);
+        }
     }
 
     long admittedSinceTraining() {

@@ -2,7 +2,8 @@ package dev.vigil.train;
 
 /** Told about the training window and every training run, e.g. to update metrics. */
 public interface WindowListener {
-    void windowSize(long records);
+    /** The window holds {@code records} samples, {@code calibrationOnly} of them to calibrate with only. */
+    void windowSize(long records, long calibrationOnly);
 
     void trainingFinished(Retrainer.Outcome outcome);
 

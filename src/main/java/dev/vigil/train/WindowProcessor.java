@@ -71,7 +71,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                 settings.shiftAdmitShare(), Math.max(5, settings.minRecords() / 1000));
         this.drift = new DriftFollower(settings.driftUpdateRecords(), settings.driftInterval());
         this.trainer = new TrainerThread(runs);
-        listener.windowSize(window.size());
+        listener.windowSize(window.size(), window.calibrationOnly());
         LOG.info("Training window restored with {} records (last published version {})", window.size(), window.lastVersion());
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
@@ -118,7 +118,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         if (settings.windowMs() > 0 && latestEventTime != Long.MIN_VALUE) {
             window.evictOlderThan(latestEventTime - settings.windowMs());
         }
-        listener.windowSize(window.size());
+        listener.windowSize(window.size(), window.calibrationOnly());
         if (trainer.busy()) {
             trainer.poll().ifPresent(finished -> finish(finished, now));
             return;
@@ -194,7 +194,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         if (trainer != null) {
             trainer.close();
         }
-        listener.windowSize(0); // the window moves with the task: this instance no longer holds it
+        listener.windowSize(0, 0); // the window moves with the task: this instance no longer holds it
         if (admission != null && admission.shifting()) {
             listener.shiftSettled(); // nor is it adapting to a shift any more
         }

@@ -135,10 +135,11 @@ class BurstIT {
         }
     }
 
-    /** Waits until the window task consumed every sample and its gauge shows {@code expected} records. */
+    /** Waits until the window task consumed every sample and its gauges show {@code expected} trainable records. */
     private static void awaitWindow(Rig rig, int port, long expected) {
         rig.awaitTrainingTopicConsumed(Duration.ofSeconds(30));
-        Await.until("a window of " + expected + " records", Duration.ofSeconds(30), () -> Rig.windowSize(port) == expected);
+        Await.until("a window of " + expected + " trainable records", Duration.ofSeconds(30),
+                () -> Rig.trainableWindowSize(port) == expected);
     }
 
     /**

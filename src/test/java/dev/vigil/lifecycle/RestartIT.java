@@ -32,6 +32,7 @@ class RestartIT {
         Rig rig = new Rig("restart", 2, Map.of());
         TrafficGenerator traffic = new TrafficGenerator(Rig.traffic(31, 0));
         long windowBefore;
+        long calibrationOnlyBefore;
         VigilService first = rig.start(state);
         try (Rig.Scores scores = rig.new Scores()) {
             try (first) {
@@ -43,7 +44,8 @@ class RestartIT {
                 windowBefore = Rig.admitted(scored.values(), 0.01); // vigil.train.admit.min.pvalue's default
                 int port = first.httpPort();
                 Await.until("the window to hold every admitted record", Duration.ofSeconds(30),
-                        () -> Rig.windowSize(port) == windowBefore);
+                        () -> Rig.trainableWindowSize(port) == windowBefore);
+                calibrationOnlyBefore = Rig.windowCalibrationOnly(port);
                 assertThat(windowBefore).isGreaterThan(Rig.MIN_RECORDS);
             }
 
@@ -51,7 +53,8 @@ class RestartIT {
                 int port = second.httpPort();
                 Await.until("the restarted service to score with v1", Duration.ofSeconds(60),
                         () -> second.models().currentVersion() == 1);
-                Await.until("the restored window", Duration.ofSeconds(60), () -> Rig.windowSize(port) == windowBefore);
+                Await.until("the restored window", Duration.ofSeconds(60), () -> Rig.trainableWindowSize(port) == windowBefore);
+                assertThat(Rig.windowCalibrationOnly(port)).as("calibration-only records restored").isEqualTo(calibrationOnlyBefore);
                 Map<SourceId, GeneratedRecord> after = rig.send(traffic.next(300));
                 Map<SourceId, JsonNode> scored = scores.await(after.keySet(), Duration.ofSeconds(60));
                 assertThat(scored.values()).as("no cold start after the restart").allSatisfy(s -> {
@@ -61,7 +64,7 @@ class RestartIT {
                 rig.awaitTrainingTopicConsumed(Duration.ofSeconds(30));
                 long expected = windowBefore + Rig.admitted(scored.values(), 0.01);
                 Await.until("the window to keep growing from where it was", Duration.ofSeconds(30),
-                        () -> Rig.windowSize(port) == expected);
+                        () -> Rig.trainableWindowSize(port) == expected);
                 assertThat(Rig.trainingRuns(port, "promoted") + Rig.trainingRuns(port, "rejected")
                         + Rig.trainingRuns(port, "failed")).as("no training from scratch after the restart").isZero();
                 assertThat(rig.registry().newestVersion()).isEqualTo(1);

@@ -258,6 +258,7 @@ final class Rig {
      * How many of {@code scored} the window admits by its rule outside a shift: every unscored
      * record, and scored ones judged normal with a p-value of at least {@code minPValue}.
      */
+    /** How many of {@code scored} the window trains on: unscored, or judged normal with at least {@code minPValue}. */
     static long admitted(Collection<JsonNode> scored, double minPValue) {
         return scored.stream().filter(s -> switch (s.get("outcome").asText()) {
             case "unscored" -> true;
@@ -308,6 +309,16 @@ final class Rig {
 
     static long windowSize(int httpPort) {
         return (long) metric(httpPort, "vigil_training_window_size_records");
+    }
+
+    /** Records in the window kept to calibrate with only (judged normal, below the training margin). */
+    static long windowCalibrationOnly(int httpPort) {
+        return (long) metric(httpPort, "vigil_training_window_calibration_only_records");
+    }
+
+    /** Records in the window a model may be trained on: what {@link #admitted} counts. */
+    static long trainableWindowSize(int httpPort) {
+        return windowSize(httpPort) - windowCalibrationOnly(httpPort);
     }
 
     static double trainingRuns(int httpPort, String result) {

@@ -73,7 +73,7 @@ class TwoInstancesIT {
         }
 
         long window() {
-            return Rig.windowSize(port);
+            return Rig.trainableWindowSize(port);
         }
 
         /** Candidates this instance's gate rejected; 0 before its first training run. */

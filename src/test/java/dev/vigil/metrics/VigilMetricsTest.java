@@ -144,7 +144,7 @@ class VigilMetricsTest {
         metrics.observeBufferWait(-0.001);
         metrics.deadLetter("not_json");
         metrics.incident(dev.vigil.calibration.Severity.HIGH);
-        metrics.setWindowSize(50_000);
+        metrics.setWindowSize(50_000, 400);
 
         assertThat(scrape(metrics))
                 .contains("vigil_score_threshold_nats 42.5")
@@ -157,7 +157,8 @@ class VigilMetricsTest {
                 .contains("vigil_score_buffer_wait_seconds_bucket{le=\"0.0025\"} 1")
                 .contains("vigil_dead_letters_total{reason=\"not_json\"} 1.0")
                 .contains("vigil_incidents_total{severity=\"high\"} 1.0")
-                .contains("vigil_training_window_size_records 50000.0");
+                .contains("vigil_training_window_size_records 50000.0")
+                .contains("vigil_training_window_calibration_only_records 400.0");
     }
 
     @Test

@@ -113,7 +113,9 @@ class TrainingWindowTest {
         // still reads as a normal sample, as an older Vigil reads it.
         assertThat(samples.get(0L)).isEqualTo(sample(1, 1));
         assertThat(TrainingSample.fromBytes(samples.get(1L)).toBytes()).isEqualTo(sample(2, 2));
-        window.evictOlderThan(3); // reads the event time through the flag
+        assertThat(window.calibrationOnly()).isEqualTo(1);
+        window.evictOlderThan(3);
         assertThat(firstColumn(window.rows(0))).containsExactly(3.0);
+        assertThat(window.calibrationOnly()).as("counted out when it left").isZero();
     }
 }

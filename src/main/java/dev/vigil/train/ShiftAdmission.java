@@ -14,8 +14,11 @@ import org.slf4j.LoggerFactory;
  * trained on when its p-value is at least {@code admitMinPValue}. One in the <em>band</em> between
  * the target rate and that margin is kept for calibration only: a model calibrated without the
  * records just inside the threshold misses the tail its own threshold lies in, and flagged five to
- * seven times its target rate (docs/BENCHMARKS.md). P-values of normal records are uniform, so
- * normal traffic fills the band at the rate of its width. While the last {@value #RECENT_BAND}
+ * seven times its target rate, more with every retraining (docs/BENCHMARKS.md). The records the
+ * serving model flagged are still missing, so false alarms creep up with retraining, to about 3.6
+ * times the target; keeping the flagged ones down to a tenth of the target rate holds the target,
+ * but let a burst at a restart lift the next threshold over itself. P-values of normal records are
+ * uniform, so normal traffic fills the band at the rate of its width. While the last {@value #RECENT_BAND}
  * scored samples fill it more than {@value #BAND_SLACK} times as fast, anomalies the serving model
  * took for normal are arriving, and band samples stay out: a candidate that fits normal records
  * better would score them far out and lift its threshold over them. The band's target rate is the

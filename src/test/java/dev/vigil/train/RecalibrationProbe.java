@@ -33,7 +33,14 @@ public final class RecalibrationProbe {
         VigilSettings.Training training = settings.training();
         double target = training.calibration().targetFpr();
         double margin = training.window().admitMinPValue();
+        int generations = Integer.getInteger("probe.generations", 0);
         for (long seed : seeds) {
+            if (generations > 0) {
+                for (String rule : System.getProperty("probe.rules", "margin,band").split(",")) {
+                    chain(spec, settings, seed, generations, rule);
+                }
+                continue;
+            }
             TrafficGenerator.Options options = TrafficGenerator.Options.defaults().withMalformedRate(0);
             double[][] warm = TrafficGenerator.features(spec,
                     new TrafficGenerator(options.withSeed(seed + 1).withAnomalyRate(0)).next(12_000));
@@ -74,6 +81,55 @@ public final class RecalibrationProbe {
                         rows.size(),
                         judged(v2, settings, fresh, freshRecords));
             }
+        }
+    }
+
+    /**
+     * {@code generations} retrainings in a row, each on a window its predecessor filled from the next
+     * 100,000 records. {@code rule}: {@code margin}, records judged normal at or above the margin only (before
+     * the band); {@code band}, every record judged normal (now); {@code flagged}, down to a tenth of the target
+     * rate, flagged records too (tried).
+     */
+    private static void chain(FeatureSpec spec, VigilSettings settings, long seed, int generations, String rule) {
+        VigilSettings.Training training = settings.training();
+        double target = training.calibration().targetFpr();
+        double margin = training.window().admitMinPValue();
+        TrafficGenerator.Options options = TrafficGenerator.Options.defaults().withMalformedRate(0);
+        double[][] warm = TrafficGenerator.features(spec, new TrafficGenerator(options.withSeed(seed + 1).withAnomalyRate(0)).next(12_000));
+        ModelBundle model = ModelTrainer.train(spec, warm, training.vae(spec), training.calibration(), TrainingListener.NONE).bundle();
+        List<GeneratedRecord> records = new TrafficGenerator(options.withSeed(seed)).next((generations + 1) * SERVED);
+        double[][] features = TrafficGenerator.features(spec, records);
+        List<GeneratedRecord> freshRecords = records.subList(generations * SERVED, (generations + 1) * SERVED);
+        double[][] fresh = Arrays.copyOfRange(features, generations * SERVED, (generations + 1) * SERVED);
+        System.out.printf("seed %d %s: generation 1: %s%n", seed, rule, judged(model, settings, fresh, freshRecords));
+        for (int g = 0; g < generations; g++) {
+            List<double[]> rows = new ArrayList<>();
+            List<Boolean> trainable = new ArrayList<>();
+            try (VaeBatchScorer scorer = VaeBatchScorer.open(model, settings.alerts().policy())) {
+                double[][] served = Arrays.copyOfRange(features, g * SERVED, (g + 1) * SERVED);
+                var scored = scorer.score(served);
+                for (int i = 0; i < SERVED; i += 4) {
+                    boolean normal = !scored.anomaly(i);
+                    double pValue = scored.pValue(i);
+                    boolean kept = switch (rule) {
+                        case "margin" -> normal && pValue >= margin;
+                        case "band" -> normal && pValue >= target;
+                        case "flagged" -> pValue >= target / 10;
+                        default -> throw new IllegalArgumentException("unknown rule " + rule);
+                    };
+                    if (kept) {
+                        rows.add(served[i]);
+                        trainable.add(normal && pValue >= margin);
+                    }
+                }
+            }
+            boolean[] mask = new boolean[rows.size()];
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = trainable.get(i);
+            }
+            model = ModelTrainer.train(spec, rows.toArray(double[][]::new), mask, training.vae(spec), training.calibration(),
+                    TrainingListener.NONE).bundle();
+            System.out.printf("seed %d %s: generation %d: %s%n", seed, rule, g + 2, judged(model, settings, fresh, freshRecords));
         }
     }
 

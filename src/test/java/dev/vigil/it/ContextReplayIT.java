@@ -33,7 +33,8 @@ class ContextReplayIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContextReplayIT.class);
     private static final int RATE = 300;
-    private static final int MAX_KILLS = 3;
+    /** Kills until one cuts off outputs the broker already holds: in CI runs the first kill often cut off none, and once three did not. */
+    private static final int MAX_KILLS = 8;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     @TempDir

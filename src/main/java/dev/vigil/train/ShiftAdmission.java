@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * serving model flagged are still missing, so false alarms creep up with retraining, to about 3.6
  * times the target; keeping the flagged ones down to a tenth of the target rate holds the target,
  * but let a burst at a restart lift the next threshold over itself. P-values of normal records are
- * uniform, so normal traffic fills the band at the rate of its width. While the last {@value #RECENT_BAND}
- * scored samples fill it more than {@value #BAND_SLACK} times as fast, anomalies the serving model
+ * uniform, so normal traffic fills the band at the rate of its width. While the last
+ * {@value #RECENT_BAND} scored samples fill it more than {@value #BAND_SLACK} times as fast, anomalies the serving model
  * took for normal are arriving, and band samples stay out: a candidate that fits normal records
  * better would score them far out and lift its threshold over them. The band's target rate is the
  * configured one ({@code vigil.alert.target.fpr}), not that of a model published by hand.
@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * the new traffic and flags about ten times its target rate; keeping the rest to calibrate with let
  * anomalies lift the threshold over most spikes: docs/BENCHMARKS.md.)
  *
- * <p>Unscored samples (cold start) are always admitted and trained on. Like the shift state, the band's recent fill lives in memory: after a restart or a move of
- * the task it starts empty, so a replay may keep other band samples than the first run did (under
- * exactly_once_v2 the first run's store writes were aborted with it).
+ * <p>Unscored samples (cold start) are always admitted and trained on. Like the shift state, the
+ * band's recent fill lives in memory: after a restart or a move of the task it starts empty, so a
+ * replay may keep other band samples than the first run did (under exactly_once_v2 the first
+ * run's store writes were aborted with it).
  */
 final class ShiftAdmission {
 

@@ -141,7 +141,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         ModelBundle current = currentModel.get();
         LOG.info("Training on a window of {} records{}", rows.size(), shifting ? " (after a shift)" : "");
         // The counter is reduced when the training finishes, not now: a task moved mid-training retrains.
-        trainer.start(() -> retrainer.run(rows.features(), rows.trainable(), current, shifting), window.admittedSinceTraining(), shifting);
+        trainer.start(() -> retrainer.run(rows.features(), rows.trainable(), current, shifting),
+                window.admittedSinceTraining(), shifting);
     }
 
     private void finish(TrainerThread.Finished finished, long now) {

@@ -12,6 +12,7 @@ import dev.vigil.model.VaeScorer;
 import dev.vigil.model.VaeTrainer;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
 /**
@@ -108,14 +109,14 @@ public final class ModelTrainer {
         }
         int heldOutCount = (int) Math.max(Math.round(rows.length * CALIBRATION_FRACTION), Math.min(MIN_CALIBRATION_ROWS, rows.length / 2));
         double[][] heldOut = Arrays.copyOfRange(shuffled, 0, heldOutCount);
-        double[][] fit = fitted(shuffled, fits, heldOutCount, shuffled.length);
+        double[][] fit = fitted(shuffled, fits, i -> i >= heldOutCount);
         ModelBundle bundle = VaeTrainer.train(spec, fit, vae, listener);
         double[] scores = new double[heldOut.length];
         double[][] terms = new double[heldOut.length][];
         score(bundle, heldOut, scores, terms, 0);
         // The gate compares models on how they fit normal records: the calibration-only tail would sway a mean.
         return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()),
-                fitted(shuffled, fits, 0, heldOutCount), false);
+                fitted(shuffled, fits, i -> i < heldOutCount), false);
     }
 
     private static Trained crossFitted(FeatureSpec spec, double[][] rows, boolean[] fits, VaeConfig vae,
@@ -125,22 +126,16 @@ public final class ModelTrainer {
         for (int fold = 0; fold < FOLDS; fold++) {
             int from = (int) ((long) rows.length * fold / FOLDS);
             int to = (int) ((long) rows.length * (fold + 1) / FOLDS);
-            ModelBundle outOfFold = VaeTrainer.train(spec, fittedOutside(rows, fits, from, to), vae, listener);
+            ModelBundle outOfFold = VaeTrainer.train(spec, fitted(rows, fits, i -> i < from || i >= to), vae, listener);
             score(outOfFold, Arrays.copyOfRange(rows, from, to), scores, terms, from);
         }
-        ModelBundle bundle = VaeTrainer.train(spec, fitted(rows, fits, 0, rows.length), vae, listener);
+        ModelBundle bundle = VaeTrainer.train(spec, fitted(rows, fits, i -> true), vae, listener);
         return new Trained(bundle.withCalibration(calibrate(scores, terms, calibration).toBytes()), new double[0][], true);
     }
 
-    /** The rows in [from, to) that may be fitted, in order. */
-    private static double[][] fitted(double[][] rows, boolean[] fits, int from, int to) {
-        return IntStream.range(from, to).filter(i -> fits[i]).mapToObj(i -> rows[i]).toArray(double[][]::new);
-    }
-
-    /** The rows outside the fold [from, to) that may be fitted, in order. */
-    private static double[][] fittedOutside(double[][] rows, boolean[] fits, int from, int to) {
-        return IntStream.range(0, rows.length).filter(i -> fits[i] && (i < from || i >= to))
-                .mapToObj(i -> rows[i]).toArray(double[][]::new);
+    /** The rows that may be fitted among those whose index is {@code in}, in order. */
+    private static double[][] fitted(double[][] rows, boolean[] fits, IntPredicate in) {
+        return IntStream.range(0, rows.length).filter(i -> fits[i] && in.test(i)).mapToObj(i -> rows[i]).toArray(double[][]::new);
     }
 
     /** Writes the scores and per-feature terms of {@code rows} by {@code bundle} from index {@code offset}. */

@@ -2,7 +2,7 @@ package dev.vigil.train;
 
 import dev.vigil.score.TrainingSample;
 import java.util.ArrayList;
-import java.util.BitSet;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -102,19 +102,15 @@ final class TrainingWindow {
             return new Rows(new double[0][], new boolean[0]);
         }
         List<double[]> features = new ArrayList<>((int) (next() - start));
-        BitSet calibrationOnly = new BitSet();
+        boolean[] trainable = new boolean[(int) (next() - start)];
         try (KeyValueIterator<Long, byte[]> it = samples.range(start, next() - 1)) {
             while (it.hasNext()) {
                 byte[] value = it.next().value;
-                calibrationOnly.set(features.size(), TrainingSample.isCalibrationOnly(value));
+                trainable[features.size()] = !TrainingSample.isCalibrationOnly(value);
                 features.add(TrainingSample.fromBytes(value).features());
             }
         }
-        boolean[] trainable = new boolean[features.size()];
-        for (int i = 0; i < trainable.length; i++) {
-            trainable[i] = !calibrationOnly.get(i);
-        }
-        return new Rows(features.toArray(double[][]::new), trainable);
+        return new Rows(features.toArray(double[][]::new), Arrays.copyOf(trainable, features.size()));
     }
 
     /** How many of the window's samples are kept for calibration only. */

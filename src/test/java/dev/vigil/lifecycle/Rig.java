@@ -254,10 +254,6 @@ final class Rig {
         }
     }
 
-    /**
-     * How many of {@code scored} the window admits by its rule outside a shift: every unscored
-     * record, and scored ones judged normal with a p-value of at least {@code minPValue}.
-     */
     /** How many of {@code scored} the window trains on: unscored, or judged normal with at least {@code minPValue}. */
     static long admitted(Collection<JsonNode> scored, double minPValue) {
         return scored.stream().filter(s -> switch (s.get("outcome").asText()) {

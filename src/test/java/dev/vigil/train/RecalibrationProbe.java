@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * of demo traffic with its anomalies, of which every fourth is sampled as the training topic does;
  * a candidate is trained on the chosen rows; both are judged on the next 100,000 records: false
  * alarms among the normal ones, and anomalies caught by kind. Run with
- * {@code java -cp 'target/test-classes:target/classes:target/lib/*' dev.vigil.train.RecalibrationProbe [seed...]}.
+ * {@code java [-Dprobe.generations=N] [-Dprobe.rules=margin,band,flagged] -cp 'target/test-classes:target/classes:target/lib/*'
+ * dev.vigil.train.RecalibrationProbe [seed...]}: N retrainings in a row (1 by default) for each rule of {@link #chain}.
  */
 public final class RecalibrationProbe {
 
@@ -30,56 +31,10 @@ public final class RecalibrationProbe {
         long[] seeds = args.length == 0 ? new long[] {42} : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
         VigilSettings settings = VigilSettings.defaults();
         FeatureSpec spec = DemoRunner.serviceSpec();
-        VigilSettings.Training training = settings.training();
-        double target = training.calibration().targetFpr();
-        double margin = training.window().admitMinPValue();
-        int generations = Integer.getInteger("probe.generations", 0);
+        int generations = Integer.getInteger("probe.generations", 1);
         for (long seed : seeds) {
-            if (generations > 0) {
-                for (String rule : System.getProperty("probe.rules", "margin,band").split(",")) {
-                    chain(spec, settings, seed, generations, rule);
-                }
-                continue;
-            }
-            TrafficGenerator.Options options = TrafficGenerator.Options.defaults().withMalformedRate(0);
-            double[][] warm = TrafficGenerator.features(spec,
-                    new TrafficGenerator(options.withSeed(seed + 1).withAnomalyRate(0)).next(12_000));
-            ModelBundle v1 = ModelTrainer.train(spec, warm, training.vae(spec), training.calibration(), TrainingListener.NONE).bundle();
-            List<GeneratedRecord> records = new TrafficGenerator(options.withSeed(seed)).next(2 * SERVED);
-            double[][] features = TrafficGenerator.features(spec, records);
-            List<GeneratedRecord> freshRecords = records.subList(SERVED, 2 * SERVED);
-            double[][] fresh = Arrays.copyOfRange(features, SERVED, 2 * SERVED);
-            System.out.printf("seed %d: v1: %s%n", seed, judged(v1, settings, fresh, freshRecords));
-            double[] p;
-            boolean[] flagged;
-            try (VaeBatchScorer scorer = VaeBatchScorer.open(v1, settings.alerts().policy())) {
-                var scored = scorer.score(Arrays.copyOfRange(features, 0, SERVED));
-                p = new double[SERVED];
-                flagged = new boolean[SERVED];
-                for (int i = 0; i < SERVED; i++) {
-                    p[i] = scored.pValue(i);
-                    flagged[i] = scored.anomaly(i);
-                }
-            }
-            for (double bound : new double[] {margin, target, target / 10}) {
-                List<double[]> rows = new ArrayList<>();
-                List<Boolean> trainable = new ArrayList<>();
-                for (int i = 0; i < SERVED; i += 4) {
-                    if (p[i] >= bound && (bound < target || !flagged[i])) {
-                        rows.add(features[i]);
-                        trainable.add(!flagged[i] && p[i] >= margin);
-                    }
-                }
-                boolean[] mask = new boolean[rows.size()];
-                for (int i = 0; i < mask.length; i++) {
-                    mask[i] = trainable.get(i);
-                }
-                ModelBundle v2 = ModelTrainer.train(spec, rows.toArray(double[][]::new), mask, training.vae(spec),
-                        training.calibration(), TrainingListener.NONE).bundle();
-                System.out.printf("seed %d: %s (%d rows): %s%n", seed, bound == margin ? "before: window of p >= margin"
-                        : bound == target ? "now: band of records judged normal for calibration" : "band down to target/10, flagged too",
-                        rows.size(),
-                        judged(v2, settings, fresh, freshRecords));
+            for (String rule : System.getProperty("probe.rules", "margin,band,flagged").split(",")) {
+                chain(spec, settings, seed, generations, rule);
             }
         }
     }
@@ -104,7 +59,7 @@ public final class RecalibrationProbe {
         System.out.printf("seed %d %s: generation 1: %s%n", seed, rule, judged(model, settings, fresh, freshRecords));
         for (int g = 0; g < generations; g++) {
             List<double[]> rows = new ArrayList<>();
-            List<Boolean> trainable = new ArrayList<>();
+            boolean[] trainable = new boolean[SERVED / 4];
             try (VaeBatchScorer scorer = VaeBatchScorer.open(model, settings.alerts().policy())) {
                 double[][] served = Arrays.copyOfRange(features, g * SERVED, (g + 1) * SERVED);
                 var scored = scorer.score(served);
@@ -118,16 +73,13 @@ public final class RecalibrationProbe {
                         default -> throw new IllegalArgumentException("unknown rule " + rule);
                     };
                     if (kept) {
+                        trainable[rows.size()] = normal && pValue >= margin;
                         rows.add(served[i]);
-                        trainable.add(normal && pValue >= margin);
                     }
                 }
             }
-            boolean[] mask = new boolean[rows.size()];
-            for (int i = 0; i < mask.length; i++) {
-                mask[i] = trainable.get(i);
-            }
-            model = ModelTrainer.train(spec, rows.toArray(double[][]::new), mask, training.vae(spec), training.calibration(),
+            model = ModelTrainer.train(spec, rows.toArray(double[][]::new), Arrays.copyOf(trainable, rows.size()),
+                    training.vae(spec), training.calibration(),
                     TrainingListener.NONE).bundle();
             System.out.printf("seed %d %s: generation %d: %s%n", seed, rule, g + 2, judged(model, settings, fresh, freshRecords));
         }

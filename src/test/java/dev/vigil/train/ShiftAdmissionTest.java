@@ -99,6 +99,7 @@ class ShiftAdmissionTest {
         assertThat(admission.trainable(scored(9_500, true, 20, 1e-6))).isTrue();
         // The rest stays out, also for calibration: the old model's p-values no longer describe the new normal.
         assertThat(admission.admits(scored(9_500, false, 190, 0.9))).isFalse();
+        assertThat(admission.admits(scored(9_500, true, 190, 5e-4))).isFalse();
         assertThat(admission.admits(scored(9_500, false, 190, 0.005))).isFalse();
         admission.admitted();
         admission.admitted();

@@ -7,6 +7,7 @@ import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.Alert;
 import dev.vigil.score.ModelHolder;
+import dev.vigil.score.UnscoredOffsets;
 import dev.vigil.topology.VigilTopology;
 import dev.vigil.train.Retrainer;
 import dev.vigil.train.TrainingRuns;
@@ -89,7 +90,7 @@ public final class Backtest {
         VigilSettings.Topics topics = settings.topics();
         try (ModelHolder models = new ModelHolder();
              TopologyTestDriver driver = new TopologyTestDriver(
-                     VigilTopology.build(settings, spec, models, recorder, TrainingRuns.INLINE),
+                     VigilTopology.build(settings, spec, models, recorder, TrainingRuns.INLINE, new UnscoredOffsets()),
                      streamsProperties(stateDir), Instant.ofEpochMilli(records.get(0).timestamp()))) {
             TestInputTopic<byte[], byte[]> input = driver.createInputTopic(inputTopic, new ByteArraySerializer(), new ByteArraySerializer());
             Outputs out = new Outputs(driver, topics, recorder);

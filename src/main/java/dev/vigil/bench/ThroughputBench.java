@@ -11,7 +11,9 @@ import dev.vigil.kafka.Topics;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.BatchScorer;
 import dev.vigil.score.ModelHolder;
+import dev.vigil.score.UnscoredOffsets;
 import dev.vigil.score.VaeBatchScorer;
+import dev.vigil.service.HeldCommits;
 import dev.vigil.service.StreamsSettings;
 import dev.vigil.topology.VigilTopology;
 import dev.vigil.train.ModelTrainer;
@@ -134,7 +136,8 @@ public final class ThroughputBench {
     /**
      * What the micro-batch buffer's changelog took for one run: records that left the store's cache
      * and their key plus value bytes. The buffer overwrites slots, so the cache folds all writes to a
-     * slot within one commit interval into one: at most {@code max.records + 1} per commit.
+     * slot within one commit interval into one: at most {@code max.records + 1} per commit. Zero under
+     * at_least_once, whose commits stop at the oldest unscored record instead of storing the buffer.
      */
     public record BufferCost(long changelogRecords, long changelogBytes) {
     }
@@ -392,7 +395,7 @@ public final class ThroughputBench {
             Properties props = StreamsSettings.of(config(input, output, state));
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-passthrough-" + runId + "-" + runs);
             AtomicLong processed = new AtomicLong();
-            return measure("passthrough", PassThroughTopology.build(topic(input), output, processed), props, processed,
+            return measure("passthrough", PassThroughTopology.build(topic(input), output, processed), props, null, processed,
                     new AtomicLong(), output, expected);
         } finally {
             deleteRecursively(state);
@@ -411,21 +414,22 @@ public final class ThroughputBench {
             Properties props = StreamsSettings.of(config);
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(name, runs));
             BenchListener listener = new BenchListener(false);
-            Topology topology = VigilTopology.build(VigilSettings.from(config), spec, models, listener);
-            return measure(name, topology, props, listener.processed(), listener.scoreNanos(), output, expected);
+            UnscoredOffsets unscored = HeldCommits.unscoredOffsets(props);
+            Topology topology = VigilTopology.build(VigilSettings.from(config), spec, models, listener, unscored);
+            return measure(name, topology, props, unscored, listener.processed(), listener.scoreNanos(), output, expected);
         } finally {
             deleteRecursively(state);
         }
     }
 
-    private Run measure(String name, Topology topology, Properties props, AtomicLong processed, AtomicLong scoreNanos,
-                        String output, long expected) throws InterruptedException {
+    private Run measure(String name, Topology topology, Properties props, UnscoredOffsets unscored, AtomicLong processed,
+                        AtomicLong scoreNanos, String output, long expected) throws InterruptedException {
         AtomicLong runningAt = new AtomicLong();
         AtomicLong cpuAtRunning = new AtomicLong();
         AtomicLong nanosAtRunning = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         status.printf("bench: %s on %,d records ...%n", name, expected);
-        try (KafkaStreams streams = new KafkaStreams(topology, props)) {
+        try (KafkaStreams streams = HeldCommits.streams(topology, props, unscored)) {
             streams.setStateListener((next, previous) -> {
                 if (next == KafkaStreams.State.RUNNING && runningAt.compareAndSet(0, System.currentTimeMillis())) {
                     // From here on, as the records/s: the start (group join, restoring state) is not a per-record cost.
@@ -520,7 +524,7 @@ public final class ThroughputBench {
         try {
             Properties props = StreamsSettings.of(config(passInput, passOutput, state));
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-latency-passthrough-" + runId + "-" + run);
-            pass = offer("pass-through", PassThroughTopology.build(passInput, passOutput, new AtomicLong()), props,
+            pass = offer("pass-through", PassThroughTopology.build(passInput, passOutput, new AtomicLong()), props, null,
                     passInput, passOutput, rate, ThroughputBench::stampedIndex, () -> { });
         } finally {
             deleteRecursively(state);
@@ -537,8 +541,9 @@ public final class ThroughputBench {
             Properties props = StreamsSettings.of(config);
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-latency-" + runId + "-" + run);
             BenchListener listener = new BenchListener(true);
-            LatencyPoint.App vigil = offer("vigil", VigilTopology.build(VigilSettings.from(config), spec, models, listener), props,
-                    input, output, rate, r -> sourceOffset(r.value()), listener::resetTimes);
+            UnscoredOffsets unscored = HeldCommits.unscoredOffsets(props);
+            LatencyPoint.App vigil = offer("vigil", VigilTopology.build(VigilSettings.from(config), spec, models, listener, unscored),
+                    props, unscored, input, output, rate, r -> sourceOffset(r.value()), listener::resetTimes);
             LatencyPoint.Scoring scoring = listener.scoring();
             status.printf("bench: vigil: buffer wait p50 %.2f ms, p99 %.2f ms; model call p50 %.2f ms (%.0f records a batch)%n",
                     scoring.bufferWaitP50Ms(), scoring.bufferWaitP99Ms(), scoring.scoreCallP50Ms(), scoring.batchRecordsAvg());
@@ -553,14 +558,15 @@ public final class ThroughputBench {
      * output on {@code output} back to its input, found by {@code inputOffset}. {@code afterSettle} runs just before the
      * first record whose latency counts is sent.
      */
-    private LatencyPoint.App offer(String name, Topology topology, Properties props, String input, String output, double rate,
+    private LatencyPoint.App offer(String name, Topology topology, Properties props, UnscoredOffsets unscored, String input,
+                                   String output, double rate,
                                    ToLongFunction<ConsumerRecord<byte[], byte[]>> inputOffset, Runnable afterSettle)
             throws InterruptedException {
         int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.ceil(rate * options.latencyDuration().toMillis() / 1000.0) + 1024);
         long[] sentAt = new long[capacity];
         AtomicLong offsetMismatches = new AtomicLong();
         status.printf("bench: latency of %s at %,.0f records/s for %d s ...%n", name, rate, options.latencyDuration().toSeconds());
-        try (KafkaStreams streams = new KafkaStreams(topology, props)) {
+        try (KafkaStreams streams = HeldCommits.streams(topology, props, unscored)) {
             streams.start();
             long waitUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < waitUntil) {

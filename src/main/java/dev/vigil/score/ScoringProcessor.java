@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -24,9 +25,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * records and after each poll, so under load batches still fill up to {@code capacity} or
  * {@code maxWait}, and an idle input is noticed within one poll ({@code poll.ms}).
  *
- * <p>Kafka Streams commits the offset of a record once this processor has accepted it, so the
- * buffer lives in a changelogged store: after a crash the restored store still holds every record
- * that was accepted but not yet scored. Keys are slots {@code sequence % capacity}; a scored record's
+ * <p>Kafka Streams commits the offset of a record once this processor has accepted it, so a record
+ * accepted but not yet scored must survive a commit. Given {@link UnscoredOffsets} (at-least-once),
+ * the commit stops at the oldest such record instead: the buffer is plain memory, and a restart reads
+ * its records again. Otherwise (exactly_once_v2, where offsets go into the producer's transaction)
+ * the buffer lives in a changelogged store: after a crash the restored store still holds every
+ * record that was accepted but not yet scored. The store is restored in both cases, so records an
+ * earlier instance left in it are scored whichever way this one runs. Keys are slots {@code sequence % capacity}; a scored record's
  * slot is deleted, and the key {@link #SCORED_THROUGH} holds the sequence of the last record scored
  * (a restore of a changelog written before slots were deleted needs it to know which are pending).
  * The store's cache folds all writes to a slot within one commit interval into one, so the
@@ -79,6 +84,9 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     static final int SCORED_THROUGH = -1;
 
     private final String storeName;
+    private final UnscoredOffsets unscored;
+    /** The partitions this processor holds in {@link #unscored}: one to a few per task. */
+    private final List<TopicPartition> held = new ArrayList<>();
     private final int capacity;
     private final Duration maxWait;
     private final boolean flushWhenDrained;
@@ -94,12 +102,19 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     private final List<Pending> buffer = new ArrayList<>();
     private long nextSequence;
     private boolean flushBeforeNext;
+    /** Whether the store has records of the buffer: always without {@link #unscored}, else only restored ones. */
+    private boolean storeHoldsBuffer;
     private int acceptedSinceTick;
 
-    /** {@code flushWhenDrained}: score a partial batch as soon as the input is drained, not only when it is due. */
-    public ScoringProcessor(String storeName, int capacity, Duration maxWait, boolean flushWhenDrained, ModelHolder models,
+    /**
+     * {@code flushWhenDrained}: score a partial batch as soon as the input is drained, not only when it is due.
+     * {@code unscored}: where to hold commits at unscored records (at-least-once), or null to keep them in the
+     * store {@code storeName} instead.
+     */
+    public ScoringProcessor(String storeName, UnscoredOffsets unscored, int capacity, Duration maxWait, boolean flushWhenDrained, ModelHolder models,
                             int topFeatures, Children children, double trainingSampleRate, Listener listener) {
         this.storeName = storeName;
+        this.unscored = unscored;
         this.capacity = capacity;
         this.maxWait = maxWait;
         this.flushWhenDrained = flushWhenDrained;
@@ -167,6 +182,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
         }
         // Slots of a restored buffer may clash with new ones (e.g. the capacity changed): score them first.
         flushBeforeNext = !restored.isEmpty();
+        storeHoldsBuffer = unscored == null || !restored.isEmpty();
     }
 
     @Override
@@ -181,12 +197,34 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
                 new SourceId(parsed.sourceTopic(), parsed.sourcePartition(), parsed.sourceOffset()),
                 record.timestamp(), parsed.entity(), parsed.eventTime(), parsed.features(), record.key(), parsed.value());
         int slot = (int) (sequence % capacity);
-        store.put(slot, buffered.toBytes());
+        if (unscored == null) {
+            store.put(slot, buffered.toBytes());
+        } else {
+            // A record without metadata came from an upstream punctuation, not a topic: nothing could read it again.
+            context.recordMetadata().ifPresent(m -> hold(m.topic(), m.partition(), m.offset()));
+        }
         acceptedSinceTick++;
         buffer.add(new Pending(slot, context.currentSystemTimeMs(), acceptedNanos(), buffered));
         if (buffer.size() >= capacity) {
             flush();
         }
+    }
+
+    /** The first record of a partition since the last flush holds its commits; later ones are behind it. */
+    private void hold(String topic, int partition, long offset) {
+        for (TopicPartition p : held) {
+            if (p.partition() == partition && p.topic().equals(topic)) {
+                return;
+            }
+        }
+        TopicPartition p = new TopicPartition(topic, partition);
+        held.add(p);
+        unscored.hold(p, offset);
+    }
+
+    private void releaseHeld() {
+        held.forEach(unscored::release);
+        held.clear();
     }
 
     private long acceptedNanos() {
@@ -215,16 +253,33 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
                 emitScored(scorer);
             }
         }
-        // Deleted, not left to be overwritten: the cache folds a slot's put and delete into one tombstone, so a commit
-        // sends the changelog a few bytes for each scored slot instead of the whole record.
-        for (Pending p : buffer) {
-            store.delete(p.slot());
+        if (storeHoldsBuffer) {
+            // Deleted, not left to be overwritten: the cache folds a slot's put and delete into one tombstone, so a
+            // commit sends the changelog a few bytes for each scored slot instead of the whole record.
+            for (Pending p : buffer) {
+                store.delete(p.slot());
+            }
+            // The watermark marks the whole batch done: for a changelog written before slots were deleted, and for a
+            // commit whose tombstones did not all reach the changelog before a crash.
+            long last = buffer.get(buffer.size() - 1).record().sequence();
+            store.put(SCORED_THROUGH, ByteBuffer.allocate(Long.BYTES).putLong(last).array());
+            storeHoldsBuffer = unscored == null;
         }
-        // The watermark marks the whole batch done: for a changelog written before slots were deleted, and for a commit
-        // whose tombstones did not all reach the changelog before a crash.
-        long last = buffer.get(buffer.size() - 1).record().sequence();
-        store.put(SCORED_THROUGH, ByteBuffer.allocate(Long.BYTES).putLong(last).array());
+        if (unscored != null) {
+            releaseHeld();
+        }
         buffer.clear();
+    }
+
+    /**
+     * The task is closing: after its last commit, which stopped at the first record still buffered. Those records
+     * are dropped here and read again by whoever owns the partition next.
+     */
+    @Override
+    public void close() {
+        if (unscored != null) {
+            releaseHeld();
+        }
     }
 
     private void emitUnscored() {

@@ -12,6 +12,7 @@ import dev.vigil.metrics.VigilMetrics;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.BatchScorer;
 import dev.vigil.score.ModelHolder;
+import dev.vigil.score.UnscoredOffsets;
 import dev.vigil.train.ModelRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -55,6 +56,7 @@ public final class VigilService implements AutoCloseable {
     private final VigilMetrics metrics = new VigilMetrics();
     private final ModelHolder models;
     private final Properties streamsProperties;
+    private final UnscoredOffsets unscored;
     private final Topology topology;
     /** Null until {@link #start} builds it. */
     private volatile KafkaStreams streams;
@@ -73,7 +75,8 @@ public final class VigilService implements AutoCloseable {
         streamsProperties.put(RefusedSendHandler.LISTENER_CONFIG, (java.util.function.Consumer<String>) metrics::outputDropped);
         // A bad value fails here, before start() touches the cluster or the state directory.
         StreamsSettings.validate(streamsProperties);
-        this.topology = VigilTopology.build(settings, spec, models, new MetricsListener(metrics));
+        this.unscored = HeldCommits.unscoredOffsets(streamsProperties);
+        this.topology = VigilTopology.build(settings, spec, models, new MetricsListener(metrics), unscored);
         if (settings.topics().inputPattern() == null) {
             settings.topics().input().forEach(metrics::registerInputTopic);
         }
@@ -85,10 +88,10 @@ public final class VigilService implements AutoCloseable {
      * configuration error or an unreachable broker must not leave behind.
      */
     private KafkaStreams buildStreams() {
-        KafkaStreams streams = new KafkaStreams(topology, streamsProperties);
+        KafkaStreams streams = HeldCommits.streams(topology, streamsProperties, unscored);
         // A bug or a broken model must not leave a zombie that commits nothing: shut the client down loudly.
         streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("Vigil stream thread failed; shutting down (buffered records stay in the changelog and are scored after a restart)", e);
+            LOG.error("Vigil stream thread failed; shutting down (records accepted but not yet scored are scored after a restart)", e);
             failure = e;
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });

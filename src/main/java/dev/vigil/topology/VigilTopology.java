@@ -16,6 +16,7 @@ import dev.vigil.score.ModelHolder;
 import dev.vigil.score.Outcome;
 import dev.vigil.score.ScoringOutput;
 import dev.vigil.score.ScoringProcessor;
+import dev.vigil.score.UnscoredOffsets;
 import dev.vigil.calibration.AlertPolicy;
 import dev.vigil.score.ModelLoader;
 import dev.vigil.score.VaeBatchScorer;
@@ -145,14 +146,21 @@ public final class VigilTopology {
     private VigilTopology() {
     }
 
-    /** The topology for {@code settings}: no I/O, so the same settings always describe the same topology. */
-    public static Topology build(VigilSettings settings, FeatureSpec spec, ModelHolder models, Listener listener) {
-        return build(settings, spec, models, listener, TrainingRuns.BACKGROUND);
+    /**
+     * The topology for {@code settings}: no I/O, so the same settings always describe the same topology.
+     *
+     * @param unscored where the scoring processor holds commits at records it has not scored yet, under
+     *                 at-least-once, for Kafka Streams clients from {@link dev.vigil.service.HeldCommits}; null
+     *                 under exactly_once_v2, where its buffer is a changelogged store instead
+     */
+    public static Topology build(VigilSettings settings, FeatureSpec spec, ModelHolder models, Listener listener,
+                                 UnscoredOffsets unscored) {
+        return build(settings, spec, models, listener, TrainingRuns.BACKGROUND, unscored);
     }
 
     /** The same topology, with its trainings run as {@code runs} says ({@link TrainingRuns#INLINE} in a backtest). */
     public static Topology build(VigilSettings settings, FeatureSpec spec, ModelHolder models, Listener listener,
-                                 TrainingRuns runs) {
+                                 TrainingRuns runs, UnscoredOffsets unscored) {
         VigilSettings.Topics topics = settings.topics();
         RecordParser parser = settings.ingest().parser(spec);
         Topology topology = new Topology();
@@ -181,10 +189,11 @@ public final class VigilTopology {
         VigilSettings.Alerts alerts = settings.alerts();
         double sampleRate = settings.training().sampleRate();
         topology.addProcessor(Names.SCORE,
-                () -> new ScoringProcessor(Names.SCORE_BUFFER_STORE, scoring.batchMaxRecords(), scoring.batchMaxWait(),
+                () -> new ScoringProcessor(Names.SCORE_BUFFER_STORE, unscored, scoring.batchMaxRecords(), scoring.batchMaxWait(),
                         scoring.flushWhenDrained(), models, alerts.topFeatures(), children, sampleRate, listener),
                 scoreParent);
-        // In memory with a changelog: the buffer is small, and a restore replays it from Kafka.
+        // In memory with a changelog: the buffer is small, and a restore replays it from Kafka. Kept when commits are
+        // held instead: it is idle then, but what an earlier instance left in it is still scored.
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(Names.SCORE_BUFFER_STORE), Serdes.Integer(), Serdes.ByteArray())
                 .withCachingEnabled()

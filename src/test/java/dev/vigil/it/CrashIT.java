@@ -31,17 +31,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A crash loses nothing: {@code vigil run} in a child JVM accepts traffic into its micro-batch
- * buffer, is killed with SIGKILL while every input offset is committed and no record is scored
- * yet (the test waits for exactly that state and checks it), and is restarted on the same state
- * directory. Every input offset must still reach an outcome: at least once under {@code
+ * buffer, is killed with SIGKILL after commits while no record is scored yet (the test waits for
+ * exactly that state and checks it), and is restarted on the same state directory. Under {@code
+ * exactly_once_v2} every input offset is committed then and the buffer is in its store's changelog;
+ * under {@code at_least_once} the commits stand at the first buffered record of each partition. Every input offset must still reach an outcome: at least once under {@code
  * at_least_once} (a repeat carries the same deterministic id and the same score), exactly once
  * under {@code exactly_once_v2}, read with {@code read_committed}; with and without context (whose
  * repartition topic and per-entity store the records pass before the buffer).
  *
  * <p>To hold records in the buffer the first run batches up to 65,536 records for up to 60 s, does
  * not score a batch early when the input is drained, and commits every 100 ms; the restart uses
- * ordinary batching, so the records restored from the buffer's changelog are scored within
- * milliseconds rather than after a minute.
+ * ordinary batching, so the records restored from the buffer's changelog, or read again, are
+ * scored within milliseconds rather than after a minute.
  */
 @ExtendWith(KafkaBroker.class)
 class CrashIT {
@@ -70,6 +71,7 @@ class CrashIT {
 
     private static void crashAndRestart(String guarantee, FeatureSpec featureSpec, Path dir) throws Exception {
         boolean exactlyOnce = guarantee.equals("exactly_once_v2");
+        boolean context = featureSpec.hasContext();
         Pipeline.Topics topics = Pipeline.Topics.create(PARTITIONS);
         Map<String, String> config = Pipeline.config(topics, dir.resolve("state"), guarantee);
         Path model = dir.resolve("model.vigil");
@@ -98,10 +100,14 @@ class CrashIT {
 
             try (Admin admin = KafkaBroker.admin()) {
                 Map<TopicPartition, Long> inputEnd = Pipeline.endOffsets(admin, topics.input());
-                Await.until("the first run to commit every input offset", TIMEOUT,
-                        () -> committed(admin, applicationId, topics.input()), inputEnd::equals);
-                Await.until("the buffered records to be in the buffer's changelog", TIMEOUT,
-                        () -> total(Pipeline.endOffsets(admin, changelog)), end -> end >= wellFormed);
+                if (exactlyOnce) {
+                    Await.until("the first run to commit every input offset", TIMEOUT,
+                            () -> committed(admin, applicationId, topics.input()), inputEnd::equals);
+                    Await.until("the buffered records to be in the buffer's changelog", TIMEOUT,
+                            () -> total(Pipeline.endOffsets(admin, changelog)), end -> end >= wellFormed);
+                } else {
+                    awaitHeldCommits(admin, applicationId, topics, context, truth, wave.size() - wellFormed);
+                }
                 // The state the kill must land in: accepted and committed, yet not scored.
                 assertThat(total(Pipeline.endOffsets(admin, topics.scores()))).as("score records written before the kill").isZero();
             }
@@ -133,6 +139,39 @@ class CrashIT {
         }
         truth.forEach((id, label) -> assertThat(outputs.get(id).get(0).outcome()).as(id + " (" + label + ")")
                 .isIn(label.startsWith("malformed:") ? List.of("dead_letter") : List.of("normal", "anomaly")));
+    }
+
+    /**
+     * Under at_least_once the buffer is plain memory, and commits stop at the oldest record not yet scored: here,
+     * with nothing scored, at the first record that reached the buffer in each partition the scoring processor
+     * reads (the input, or with context the repartition topic, whose input offsets are committed in full).
+     * Waits until every record was read (the malformed ones are dead-lettered on the way) and the commits stand
+     * there.
+     */
+    private static void awaitHeldCommits(Admin admin, String applicationId, Pipeline.Topics topics, boolean context,
+                                         Map<SourceId, String> truth, long malformed) throws Exception {
+        Await.until("the first run to read every record", TIMEOUT,
+                () -> total(Pipeline.endOffsets(admin, topics.deadLetters())), n -> n >= malformed);
+        Map<TopicPartition, Long> inputEnd = Pipeline.endOffsets(admin, topics.input());
+        String heldTopic = topics.input();
+        Map<TopicPartition, Long> firstBuffered = new HashMap<>();
+        if (context) {
+            Await.until("the first run to commit every input offset", TIMEOUT,
+                    () -> committed(admin, applicationId, topics.input()), inputEnd::equals);
+            heldTopic = applicationId + "-vigil-context-repartition";
+            for (TopicPartition p : Pipeline.endOffsets(admin, heldTopic).keySet()) {
+                firstBuffered.put(p, 0L);
+            }
+        } else {
+            truth.forEach((id, label) -> {
+                if (!label.startsWith("malformed:")) {
+                    firstBuffered.merge(new TopicPartition(id.topic(), id.partition()), id.offset(), Math::min);
+                }
+            });
+        }
+        String topic = heldTopic;
+        Await.until("commits held at the first record of each partition, none scored", TIMEOUT,
+                () -> committed(admin, applicationId, topic), firstBuffered::equals);
     }
 
     /** The group's committed offsets on {@code topic} (with context it also commits on the repartition topic). */

@@ -8,6 +8,7 @@ import dev.vigil.demo.TrafficGenerator;
 import dev.vigil.ingest.ContextSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.score.ModelHolder;
+import dev.vigil.score.UnscoredOffsets;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ public final class ContextStateProbe {
         models.swap(scorer);
         long[] before = memory();
         try (TopologyTestDriver driver = new TopologyTestDriver(
-                VigilTopology.build(VigilSettings.from(config), spec, models, VigilTopology.Listener.NONE), streams)) {
+                VigilTopology.build(VigilSettings.from(config), spec, models, VigilTopology.Listener.NONE, new UnscoredOffsets()), streams)) {
             TestInputTopic<byte[], byte[]> in = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer());
             TestOutputTopic<byte[], byte[]> alerts = driver.createOutputTopic("vigil-alerts", new ByteArrayDeserializer(), new ByteArrayDeserializer());
             // The driver keeps every record sent to a topic, the stores' changelogs too: drained, as a broker would take them.

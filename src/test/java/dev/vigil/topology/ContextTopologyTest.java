@@ -11,13 +11,14 @@ import dev.vigil.context.ContextFeatures;
 import dev.vigil.context.ContextTracker;
 import dev.vigil.context.EntityState;
 import dev.vigil.ingest.ContextSettings;
-import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.FeatureSpec.Feature;
+import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.FeatureType;
 import dev.vigil.ingest.InvalidRecordException;
 import dev.vigil.ingest.ParsedRecord;
 import dev.vigil.ingest.RecordParser;
 import dev.vigil.score.ModelHolder;
+import dev.vigil.score.UnscoredOffsets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationHandler;
@@ -96,7 +97,8 @@ class ContextTopologyTest {
         streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         models.swap(scorer);
-        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(config), SPEC, models, listener()), streams);
+        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(config), SPEC, models, listener(), new UnscoredOffsets()),
+                streams);
         ByteArraySerializer ser = new ByteArraySerializer();
         for (String topic : config.inputTopics()) {
             inputs.put(topic, driver.createInputTopic(topic, ser, ser));
@@ -179,7 +181,7 @@ class ContextTopologyTest {
     @Test
     void shouldPinTheContextNodesStoreAndRepartitionTopicAndLeaveASpecWithoutContextAsItWas() throws IOException {
         VigilSettings settings = VigilSettings.from(VigilConfig.of(Map.of(VigilConfig.INPUT_TOPICS, "in")));
-        String described = VigilTopology.build(settings, SPEC, models, VigilTopology.Listener.NONE).describe().toString();
+        String described = VigilTopology.build(settings, SPEC, models, VigilTopology.Listener.NONE, null).describe().toString();
         Path golden = Path.of("src/test/resources/topology-description-context.txt");
         if (Boolean.getBoolean("vigil.updateGolden")) {
             Files.writeString(golden, described);
@@ -194,11 +196,11 @@ class ContextTopologyTest {
 
         VigilSettings keyed = VigilSettings.from(VigilConfig.of(Map.of(VigilConfig.INPUT_TOPICS, "in",
                 VigilConfig.CONTEXT_INPUT_KEYED_BY_ENTITY, "true")));
-        assertThat(VigilTopology.build(keyed, SPEC, models, VigilTopology.Listener.NONE).describe().toString())
+        assertThat(VigilTopology.build(keyed, SPEC, models, VigilTopology.Listener.NONE, null).describe().toString())
                 .as("input keyed by entity: context where it is read")
                 .contains("Processor: vigil-context (stores: [vigil-context-store])").doesNotContain("repartition");
 
-        assertThat(VigilTopology.build(settings, SPEC.withContext(null), models, VigilTopology.Listener.NONE).describe().toString())
+        assertThat(VigilTopology.build(settings, SPEC.withContext(null), models, VigilTopology.Listener.NONE, null).describe().toString())
                 .as("a spec without context: the topology of before context existed")
                 .isEqualTo(Files.readString(Path.of("src/test/resources/topology-description.txt")))
                 .doesNotContain("vigil-context");

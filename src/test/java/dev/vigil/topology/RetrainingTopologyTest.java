@@ -10,6 +10,7 @@ import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.ModelHolder;
+import dev.vigil.score.UnscoredOffsets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,7 +65,8 @@ class RetrainingTopologyTest {
         streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "vigil-retrain-test");
         streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(VigilConfig.of(props)), SPEC, models, VigilTopology.Listener.NONE),
+        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(VigilConfig.of(props)), SPEC, models, VigilTopology.Listener.NONE,
+                        new UnscoredOffsets()),
                 streams, Instant.ofEpochMilli(0));
         input = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer());
         scores = driver.createOutputTopic("vigil-scores", new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -8,10 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.config.VigilSettings;
 import dev.vigil.ingest.DeadLetters;
-import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.ingest.FeatureSpec.Feature;
+import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.score.ModelHolder;
 import dev.vigil.score.Outcome;
+import dev.vigil.score.UnscoredOffsets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,6 +60,7 @@ class VigilTopologyTest {
     private TestOutputTopic<byte[], byte[]> scores;
     private TestOutputTopic<byte[], byte[]> alerts;
     private TestOutputTopic<byte[], byte[]> deadLetters;
+    private final UnscoredOffsets unscored = new UnscoredOffsets();
 
     private void start(Map<String, String> overrides) {
         start(overrides, Instant.ofEpochMilli(0));
@@ -66,6 +68,11 @@ class VigilTopologyTest {
 
     /** A fresh driver (its own empty state) whose wall clock starts at {@code wallClock}. */
     private void start(Map<String, String> overrides, Instant wallClock) {
+        start(overrides, wallClock, unscored);
+    }
+
+    /** {@code unscored}: where the scoring processor holds commits, or null for its buffer store (exactly_once_v2). */
+    private void start(Map<String, String> overrides, Instant wallClock, UnscoredOffsets unscored) {
         Map<String, String> props = new HashMap<>(Map.of(
                 VigilConfig.BATCH_MAX_RECORDS, "4",
                 VigilConfig.BATCH_MAX_WAIT_MS, "100",
@@ -77,7 +84,8 @@ class VigilTopologyTest {
         streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "vigil-test");
         streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("driver-" + (drivers++)).toString());
-        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(config), SPEC, models, listener), streams, wallClock);
+        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(config), SPEC, models, listener, unscored), streams,
+                wallClock);
         ByteArraySerializer ser = new ByteArraySerializer();
         ByteArrayDeserializer de = new ByteArrayDeserializer();
         input = driver.createInputTopic("in", ser, ser);
@@ -126,9 +134,25 @@ class VigilTopologyTest {
     }
 
     @Test
-    void shouldKeepOnlyRecordsNotYetScoredInTheBufferStore() {
+    void shouldHoldCommitsAtTheOldestRecordNotYetScored() {
         models.swap(new ThresholdScorer(1, 10));
         start(Map.of());
+        org.apache.kafka.common.TopicPartition in0 = new org.apache.kafka.common.TopicPartition("in", 0);
+        IntStream.range(0, 6).forEach(i -> send(record("a", i, 1)));
+        // The first four were scored; offsets 4 and 5 wait in the buffer, so a commit now must stop at 4.
+        assertThat(read(scores)).hasSize(4);
+        assertThat(unscored.oldestUnscored(in0)).contains(4L);
+        assertThat(driver.getKeyValueStore(VigilTopology.Names.SCORE_BUFFER_STORE).approximateNumEntries())
+                .as("nothing written to the buffer store while commits are held").isZero();
+        driver.advanceWallClockTime(Duration.ofMillis(150));
+        assertThat(read(scores)).hasSize(2);
+        assertThat(unscored.oldestUnscored(in0)).as("everything scored: commits go all the way").isEmpty();
+    }
+
+    @Test
+    void shouldKeepOnlyRecordsNotYetScoredInTheBufferStore() {
+        models.swap(new ThresholdScorer(1, 10));
+        start(Map.of(), Instant.ofEpochMilli(0), null);
         IntStream.range(0, 6).forEach(i -> send(record("a", i, 1)));
         // The first four were scored: their slots are deleted (a tombstone in the changelog, not the whole record).
         org.apache.kafka.streams.state.KeyValueStore<Integer, byte[]> buffer =
@@ -523,7 +547,11 @@ class VigilTopologyTest {
     @Test
     void shouldKeepTheTopologyDescriptionStable() throws IOException {
         VigilConfig config = VigilConfig.of(Map.of(VigilConfig.INPUT_TOPICS, "in"));
-        String described = VigilTopology.build(VigilSettings.from(config), SPEC, models, VigilTopology.Listener.NONE).describe().toString();
+        String described = VigilTopology.build(VigilSettings.from(config), SPEC, models, VigilTopology.Listener.NONE, null)
+                .describe().toString();
+        assertThat(VigilTopology.build(VigilSettings.from(config), SPEC, models, VigilTopology.Listener.NONE, new UnscoredOffsets())
+                .describe().toString()).as("held commits keep the buffer store, so an upgrade still scores what it holds")
+                .isEqualTo(described);
         Path golden = Path.of("src/test/resources/topology-description.txt");
         if (Boolean.getBoolean("vigil.updateGolden")) {
             Files.writeString(golden, described);

@@ -31,8 +31,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * its records again. Otherwise (exactly_once_v2, where offsets go into the producer's transaction)
  * the buffer lives in a changelogged store: after a crash the restored store still holds every
  * record that was accepted but not yet scored. The store is restored in both cases, so records an
- * earlier instance left in it are scored whichever way this one runs. Keys are slots {@code sequence % capacity}; a scored record's
- * slot is deleted, and the key {@link #SCORED_THROUGH} holds the sequence of the last record scored
+ * earlier instance left in it are scored whichever way this one runs. Keys are slots
+ * {@code sequence % capacity}; a scored record's slot is deleted, and the key {@link #SCORED_THROUGH} holds the sequence of the last record scored
  * (a restore of a changelog written before slots were deleted needs it to know which are pending).
  * The store's cache folds all writes to a slot within one commit interval into one, so the
  * changelog sees at most {@code capacity + 1} writes per commit, however high the throughput, and
@@ -102,8 +102,6 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     private final List<Pending> buffer = new ArrayList<>();
     private long nextSequence;
     private boolean flushBeforeNext;
-    /** Whether the store has records of the buffer: always without {@link #unscored}, else only restored ones. */
-    private boolean storeHoldsBuffer;
     private int acceptedSinceTick;
 
     /**
@@ -182,7 +180,6 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
         }
         // Slots of a restored buffer may clash with new ones (e.g. the capacity changed): score them first.
         flushBeforeNext = !restored.isEmpty();
-        storeHoldsBuffer = unscored == null || !restored.isEmpty();
     }
 
     @Override
@@ -223,7 +220,9 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     }
 
     private void releaseHeld() {
-        held.forEach(unscored::release);
+        for (TopicPartition p : held) {
+            unscored.release(p);
+        }
         held.clear();
     }
 
@@ -241,6 +240,9 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
     }
 
     private void flush() {
+        // The store has this batch's records when it keeps the buffer, or when they are the restored ones, which the
+        // first flush after a restore scores before any new record (flushBeforeNext).
+        boolean inStore = unscored == null || flushBeforeNext;
         flushBeforeNext = false;
         if (buffer.isEmpty()) {
             return;
@@ -253,7 +255,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
                 emitScored(scorer);
             }
         }
-        if (storeHoldsBuffer) {
+        if (inStore) {
             // Deleted, not left to be overwritten: the cache folds a slot's put and delete into one tombstone, so a
             // commit sends the changelog a few bytes for each scored slot instead of the whole record.
             for (Pending p : buffer) {
@@ -263,11 +265,8 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
             // commit whose tombstones did not all reach the changelog before a crash.
             long last = buffer.get(buffer.size() - 1).record().sequence();
             store.put(SCORED_THROUGH, ByteBuffer.allocate(Long.BYTES).putLong(last).array());
-            storeHoldsBuffer = unscored == null;
         }
-        if (unscored != null) {
-            releaseHeld();
-        }
+        releaseHeld();
         buffer.clear();
     }
 
@@ -277,9 +276,7 @@ public final class ScoringProcessor implements Processor<byte[], Scorable, byte[
      */
     @Override
     public void close() {
-        if (unscored != null) {
-            releaseHeld();
-        }
+        releaseHeld();
     }
 
     private void emitUnscored() {

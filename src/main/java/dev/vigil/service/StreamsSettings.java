@@ -49,6 +49,11 @@ public final class StreamsSettings {
     private StreamsSettings() {
     }
 
+    /** Whether Kafka Streams properties (as {@link #of} gives them) ask for at-least-once processing. */
+    public static boolean atLeastOnce(Properties streamsProperties) {
+        return StreamsConfig.AT_LEAST_ONCE.equals(streamsProperties.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    }
+
     public static Properties of(VigilConfig config) {
         VigilSettings.Runtime runtime = VigilSettings.runtime(config);
         Properties p = new Properties();
@@ -66,9 +71,8 @@ public final class StreamsSettings {
         // Kafka 4.3 warns at every start unless this is set; it becomes the default in 5.0.
         p.put("processing.exception.handler.global.enabled", "true");
         p.putAll(config.kafkaProperties());
-        boolean atLeastOnce = StreamsConfig.AT_LEAST_ONCE.equals(p.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
-                Long.toString(atLeastOnce ? AT_LEAST_ONCE_COMMIT_INTERVAL_MS : EXACTLY_ONCE_COMMIT_INTERVAL_MS));
+                Long.toString(atLeastOnce(p) ? AT_LEAST_ONCE_COMMIT_INTERVAL_MS : EXACTLY_ONCE_COMMIT_INTERVAL_MS));
         staticMembership(runtime.instanceId(), p);
         if (p.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
             throw new ConfigException("kafka.bootstrap.servers is not set (give it in the config file, "

@@ -34,10 +34,11 @@ import org.slf4j.LoggerFactory;
  * buffer, is killed with SIGKILL after commits while no record is scored yet (the test waits for
  * exactly that state and checks it), and is restarted on the same state directory. Under {@code
  * exactly_once_v2} every input offset is committed then and the buffer is in its store's changelog;
- * under {@code at_least_once} the commits stand at the first buffered record of each partition. Every input offset must still reach an outcome: at least once under {@code
- * at_least_once} (a repeat carries the same deterministic id and the same score), exactly once
- * under {@code exactly_once_v2}, read with {@code read_committed}; with and without context (whose
- * repartition topic and per-entity store the records pass before the buffer).
+ * under {@code at_least_once} the commits stand at the first buffered record of each partition.
+ * Every input offset must still reach an outcome: at least once under {@code at_least_once} (a
+ * repeat carries the same deterministic id and the same score), exactly once under {@code
+ * exactly_once_v2}, read with {@code read_committed}; with and without context (whose repartition
+ * topic and per-entity store the records pass before the buffer).
  *
  * <p>To hold records in the buffer the first run batches up to 65,536 records for up to 60 s, does
  * not score a batch early when the input is drained, and commits every 100 ms; the restart uses
@@ -106,7 +107,7 @@ class CrashIT {
                     Await.until("the buffered records to be in the buffer's changelog", TIMEOUT,
                             () -> total(Pipeline.endOffsets(admin, changelog)), end -> end >= wellFormed);
                 } else {
-                    awaitHeldCommits(admin, applicationId, topics, context, truth, wave.size() - wellFormed);
+                    awaitHeldCommits(admin, applicationId, topics, inputEnd, context, truth, wave.size() - wellFormed);
                 }
                 // The state the kill must land in: accepted and committed, yet not scored.
                 assertThat(total(Pipeline.endOffsets(admin, topics.scores()))).as("score records written before the kill").isZero();
@@ -148,11 +149,10 @@ class CrashIT {
      * Waits until every record was read (the malformed ones are dead-lettered on the way) and the commits stand
      * there.
      */
-    private static void awaitHeldCommits(Admin admin, String applicationId, Pipeline.Topics topics, boolean context,
-                                         Map<SourceId, String> truth, long malformed) throws Exception {
+    private static void awaitHeldCommits(Admin admin, String applicationId, Pipeline.Topics topics, Map<TopicPartition, Long> inputEnd,
+                                         boolean context, Map<SourceId, String> truth, long malformed) throws Exception {
         Await.until("the first run to read every record", TIMEOUT,
                 () -> total(Pipeline.endOffsets(admin, topics.deadLetters())), n -> n >= malformed);
-        Map<TopicPartition, Long> inputEnd = Pipeline.endOffsets(admin, topics.input());
         String heldTopic = topics.input();
         Map<TopicPartition, Long> firstBuffered = new HashMap<>();
         if (context) {

@@ -44,9 +44,11 @@ public enum Severity {
         return CRITICAL;
     }
 
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
     /** The name on the wire (alerts, scores, CSV, metric labels): lower case, e.g. {@code "high"}. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return label;
     }
 
     /** Whether this severity is at least {@code other}. */

@@ -10,7 +10,10 @@ public enum Outcome {
     UNSCORED,
     DEAD_LETTER;
 
+    // Kept, not derived per call: every scored record writes its outcome's label.
+    private final String label = name().toLowerCase(Locale.ROOT);
+
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return label;
     }
 }

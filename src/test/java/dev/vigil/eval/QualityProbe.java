@@ -62,6 +62,7 @@ public final class QualityProbe {
                     }
                     Detector d = detector.equals("vae") ? vae(seed)
                             : detector.startsWith("white") ? new Whitened(detector.substring("white".length()), seed)
+                            : detector.startsWith("flow") ? new MarginalFlow(detector.substring("flow".length()), seed)
                             : detector.startsWith("vaemean") ? new MeanOfVaes(Integer.parseInt(detector.substring("vaemean".length())), seed)
                             : Detectors.create(detector, seed);
                     EvalResult r = Evaluation.evaluate(dataset, d);
@@ -195,6 +196,163 @@ public final class QualityProbe {
                 out[i] = whitener.whiten(rows[i]);
             }
             return out;
+        }
+    }
+
+    /**
+     * {@code flow[:detector]}: the default VAE (or the named detector; {@code flow:none} for none) on inputs each mapped
+     * to standard normal scores by a monotone piecewise-linear map through the training values' mid-ranks, with the
+     * map's log-derivative subtracted from the score: the change of variables, so the score stays a density bound on
+     * the original inputs. {@code flow:none} scores the marginal densities alone (sum of g^2/2 - log g').
+     */
+    private static final class MarginalFlow implements Detector {
+        private final Detector inner;
+        private double[][] knotsX;
+        private double[][] knotsZ;
+        private double[] width;
+        private double[] lowSlope;
+        private double[] highSlope;
+
+        MarginalFlow(String spec, long seed) {
+            String name = spec.startsWith(":") ? spec.substring(1) : spec;
+            inner = name.equals("none") ? null : name.isEmpty() ? vae(seed) : Detectors.create(name, seed);
+        }
+
+        @Override
+        public String name() {
+            return "flow";
+        }
+
+        @Override
+        public void fit(double[][] train) {
+            int d = train[0].length;
+            int n = train.length;
+            knotsX = new double[d][];
+            knotsZ = new double[d][];
+            width = new double[d];
+            lowSlope = new double[d];
+            highSlope = new double[d];
+            for (int j = 0; j < d; j++) {
+                double[] col = new double[n];
+                double sum = 0;
+                double sq = 0;
+                for (int i = 0; i < n; i++) {
+                    col[i] = train[i][j];
+                    sum += col[i];
+                    sq += col[i] * col[i];
+                }
+                java.util.Arrays.sort(col);
+                double mean = sum / n;
+                double sd = Math.sqrt(Math.max(0, sq / n - mean * mean));
+                double spread = sd > 0 ? sd : 1.0;
+                List<Double> xs = new ArrayList<>();
+                List<Double> zs = new ArrayList<>();
+                int i = 0;
+                while (i < n) {
+                    int k = i;
+                    double zsum = 0;
+                    while (k < n && col[k] == col[i]) {
+                        zsum += probit((k + 0.5) / n);
+                        k++;
+                    }
+                    xs.add(col[i]);
+                    zs.add(zsum / (k - i));
+                    i = k;
+                }
+                if (xs.size() == 1) {
+                    double x0 = xs.get(0);
+                    xs = List.of(x0 - 1e-3 * spread, x0 + 1e-3 * spread);
+                    zs = List.of(-1.0, 1.0);
+                }
+                knotsX[j] = xs.stream().mapToDouble(Double::doubleValue).toArray();
+                knotsZ[j] = zs.stream().mapToDouble(Double::doubleValue).toArray();
+                width[j] = 1e-3 * spread;
+                int m = knotsX[j].length;
+                lowSlope[j] = Math.max((knotsZ[j][1] - knotsZ[j][0]) / Math.max(knotsX[j][1] - knotsX[j][0], width[j]), 1 / spread);
+                highSlope[j] = Math.max((knotsZ[j][m - 1] - knotsZ[j][m - 2]) / Math.max(knotsX[j][m - 1] - knotsX[j][m - 2], width[j]), 1 / spread);
+            }
+            if (inner != null) {
+                inner.fit(map(train, null));
+            }
+        }
+
+        @Override
+        public double[] score(double[][] test) {
+            double[] logJacobian = new double[test.length];
+            double[][] mapped = map(test, logJacobian);
+            double[] scores = new double[test.length];
+            if (inner != null) {
+                double[] s = inner.score(mapped);
+                for (int i = 0; i < s.length; i++) {
+                    scores[i] = s[i] - logJacobian[i];
+                }
+            } else {
+                for (int i = 0; i < test.length; i++) {
+                    double q = 0;
+                    for (double g : mapped[i]) {
+                        q += 0.5 * g * g;
+                    }
+                    scores[i] = q - logJacobian[i];
+                }
+            }
+            return scores;
+        }
+
+        private double[][] map(double[][] rows, double[] logJacobian) {
+            double[][] out = new double[rows.length][];
+            for (int i = 0; i < rows.length; i++) {
+                out[i] = new double[rows[i].length];
+                for (int j = 0; j < rows[i].length; j++) {
+                    double x = rows[i][j];
+                    out[i][j] = g(j, x);
+                    if (logJacobian != null) {
+                        double slope = (g(j, x + width[j]) - g(j, x - width[j])) / (2 * width[j]);
+                        logJacobian[i] += Math.log(Math.max(slope, 1e-12));
+                    }
+                }
+            }
+            return out;
+        }
+
+        private double g(int j, double x) {
+            double[] xs = knotsX[j];
+            double[] zs = knotsZ[j];
+            int m = xs.length;
+            if (x <= xs[0]) {
+                return zs[0] + (x - xs[0]) * lowSlope[j];
+            }
+            if (x >= xs[m - 1]) {
+                return zs[m - 1] + (x - xs[m - 1]) * highSlope[j];
+            }
+            int k = java.util.Arrays.binarySearch(xs, x);
+            if (k >= 0) {
+                return zs[k];
+            }
+            int hi = -k - 1;
+            int lo = hi - 1;
+            return zs[lo] + (zs[hi] - zs[lo]) * (x - xs[lo]) / (xs[hi] - xs[lo]);
+        }
+
+        /** The standard normal quantile, by Acklam's rational approximation (relative error below 1.2e-9). */
+        private static double probit(double p) {
+            double[] a = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+                    -3.066479806614716e+01, 2.506628277459239e+00};
+            double[] b = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+                    -1.328068155288572e+01};
+            double[] c = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+                    4.374664141464968e+00, 2.938163982698783e+00};
+            double[] d = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00};
+            if (p < 0.02425) {
+                double q = Math.sqrt(-2 * Math.log(p));
+                return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+            }
+            if (p > 1 - 0.02425) {
+                return -probit(1 - p);
+            }
+            double q = p - 0.5;
+            double r = q * q;
+            return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+                    / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
         }
     }
 

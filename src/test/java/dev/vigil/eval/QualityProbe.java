@@ -232,19 +232,15 @@ public final class QualityProbe {
             width = new double[d];
             lowSlope = new double[d];
             highSlope = new double[d];
+            // The training sd (1 for a constant feature) sizes the ties' width and the least slope beyond the range.
+            double[] spreads = Standardizer.fit(train).scale;
             for (int j = 0; j < d; j++) {
                 double[] col = new double[n];
-                double sum = 0;
-                double sq = 0;
                 for (int i = 0; i < n; i++) {
                     col[i] = train[i][j];
-                    sum += col[i];
-                    sq += col[i] * col[i];
                 }
                 java.util.Arrays.sort(col);
-                double mean = sum / n;
-                double sd = Math.sqrt(Math.max(0, sq / n - mean * mean));
-                double spread = sd > 0 ? sd : 1.0;
+                double spread = spreads[j];
                 List<Double> xs = new ArrayList<>();
                 List<Double> zs = new ArrayList<>();
                 int i = 0;
@@ -333,26 +329,28 @@ public final class QualityProbe {
             return zs[lo] + (zs[hi] - zs[lo]) * (x - xs[lo]) / (xs[hi] - xs[lo]);
         }
 
+        private static final double[] A = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+        private static final double[] B = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                6.680131188771972e+01, -1.328068155288572e+01};
+        private static final double[] C = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+        private static final double[] D = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                3.754408661907416e+00};
+
         /** The standard normal quantile, by Acklam's rational approximation (relative error below 1.2e-9). */
         private static double probit(double p) {
-            double[] a = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
-                    -3.066479806614716e+01, 2.506628277459239e+00};
-            double[] b = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
-                    -1.328068155288572e+01};
-            double[] c = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
-                    4.374664141464968e+00, 2.938163982698783e+00};
-            double[] d = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00};
             if (p < 0.02425) {
                 double q = Math.sqrt(-2 * Math.log(p));
-                return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+                return (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1);
             }
             if (p > 1 - 0.02425) {
                 return -probit(1 - p);
             }
             double q = p - 0.5;
             double r = q * q;
-            return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
-                    / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+            return (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+                    / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1);
         }
     }
 

@@ -166,24 +166,12 @@ final class VaeGraph {
             Operand<TFloat32> x3 = tf.expandDims(xNum, tf.constant(1));
             Operand<TFloat32> m3 = tf.expandDims(mNum, tf.constant(1));
             numMean = slice(out, 0, nNum);
-            Operand<TFloat32> floor = tf.constant((float) config.logVarFloor());
             Operand<TFloat32> rawLogVar = config.decoderVariance() == VaeConfig.DecoderVariance.PER_RECORD
                     ? slice(out, nNum, nNum)
                     : tf.reshape(weight.apply("num/logvar"), tf.constant(new int[] {1, 1, nNum}));
-            Operand<TFloat32> lv = tf.math.add(floor, softplus(tf.math.sub(rawLogVar, floor)));
-            if (Double.isFinite(config.logVarCeiling())) {
-                // A smooth ceiling: the decoder cannot claim an outlying value is merely very uncertain.
-                Operand<TFloat32> ceiling = tf.constant((float) config.logVarCeiling());
-                lv = tf.math.sub(ceiling, softplus(tf.math.sub(ceiling, lv)));
-            }
-            if (boundsRecordVariance(config)) {
-                // A record's variance may rise at most e^margin above its feature's fitted one, so the
-                // decoder cannot call an outlying value merely uncertain (the same smooth bound).
-                Operand<TFloat32> bound = tf.math.add(tf.reshape(weight.apply("num/logvar"), tf.constant(new int[] {1, 1, nNum})),
-                        tf.constant((float) config.recordLogVarMargin()));
-                lv = tf.math.sub(bound, softplus(tf.math.sub(bound, lv)));
-            }
-            Operand<TFloat32> sq = tf.math.mul(tf.math.square(tf.math.sub(x3, numMean)), tf.math.exp(tf.math.neg(lv)));
+            Operand<TFloat32> precision = boundedPrecision(rawLogVar, nNum);
+            Operand<TFloat32> lv = tf.math.neg(tf.math.log(precision));
+            Operand<TFloat32> sq = tf.math.mul(tf.math.square(tf.math.sub(x3, numMean)), precision);
             numNll = tf.math.mul(tf.math.add(numericNll(lv, sq), logScale), m3);
 
             List<Operand<TFloat32>> nll = new ArrayList<>();
@@ -250,6 +238,31 @@ final class VaeGraph {
     }
 
     /**
+     * 1 / variance of each numeric value: the raw log-variance passed through smooth bounds. A floor
+     * f gives log(e^f + e^raw) = f + softplus(raw - f); a ceiling c (if any) and the per-record bound
+     * b (log of the feature's fitted variance plus a margin) each map lv to c - softplus(c - lv),
+     * whose exponent is e^-c + e^-lv. So the bounds add as precisions, and the whole chain costs one
+     * sigmoid instead of two or three softplus and an exp per value (the same function, to float
+     * rounding; the ceiling keeps the decoder from calling an outlying value merely very uncertain).
+     */
+    private Operand<TFloat32> boundedPrecision(Operand<TFloat32> rawLogVar, int nNum) {
+        double floor = config.logVarFloor();
+        // 1 / (e^f + e^raw) = e^-f * sigmoid(f - raw), stable at both ends and in its gradient.
+        Operand<TFloat32> precision = tf.math.mul(tf.constant((float) Math.exp(-floor)),
+                tf.math.sigmoid(tf.math.sub(tf.constant((float) floor), rawLogVar)));
+        if (Double.isFinite(config.logVarCeiling())) {
+            precision = tf.math.add(precision, tf.constant((float) Math.exp(-config.logVarCeiling())));
+        }
+        if (boundsRecordVariance(config)) {
+            // A record's variance may rise at most e^margin above its feature's fitted one.
+            Operand<TFloat32> bound = tf.math.add(tf.reshape(weight.apply("num/logvar"), tf.constant(new int[] {1, 1, nNum})),
+                    tf.constant((float) config.recordLogVarMargin()));
+            precision = tf.math.add(precision, tf.math.exp(tf.math.neg(bound)));
+        }
+        return precision;
+    }
+
+    /**
      * -log p(x | mean, variance) of a standardized value, from its log-variance {@code lv} and
      * squared standardized residual {@code sq}: Gaussian, or Student-t with {@code nu} degrees of
      * freedom, {@code lgamma(nu/2) - lgamma((nu+1)/2) + log(nu pi)/2 + lv/2 + (nu+1)/2 log(1 + sq/nu)}.
@@ -291,7 +304,7 @@ final class VaeGraph {
 
     /**
      * softplus(x) = max(x, 0) + log(1 + exp(-|x|)), from element-wise ops that TensorFlow's CPU kernels vectorize:
-     * its own Softplus kernel took about half of a scoring call (perf, two bounds on every record's log-variances).
+     * its own Softplus kernel took about half of a scoring call when the variance bounds used it (perf).
      */
     private Operand<TFloat32> softplus(Operand<TFloat32> x) {
         return tf.math.add(tf.nn.relu(x), tf.math.log(tf.math.add(tf.constant(1f), tf.math.exp(tf.math.neg(tf.math.abs(x))))));

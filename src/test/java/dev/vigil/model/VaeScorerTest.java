@@ -53,40 +53,67 @@ class VaeScorerTest {
 
     @Test
     void shouldBoundARecordsVarianceByItsFeaturesFittedVariance() {
-        // The decoder's log-variance head is pushed to e^30 for every feature: without the bound it
-        // would call any value merely uncertain; with it the variance stops at e^margin times the
-        // feature's fitted one. One sample of z, so a term is exactly the density at one decoded mean.
-        VaeConfig config = VaeConfig.defaults(Bundles.MIXED).withSamples(1);
-        ModelBundle random = Bundles.random(Bundles.MIXED, config);
-        Map<String, ModelBundle.Weight> weights = new LinkedHashMap<>(random.weights());
-        float[] outBias = weights.get("out/b").values();
-        int nNum = 3;
-        for (int k = nNum; k < 2 * nNum; k++) {
-            outBias[k] = 30;
-        }
-        weights.put("out/b", new ModelBundle.Weight(weights.get("out/b").shape(), outBias));
-        ModelBundle unsure = new ModelBundle(Bundles.MIXED, config, random.normalization(), weights, random.training(), 0, new byte[0]);
-        float[] fitted = unsure.weights().get("num/logvar").values();
-        double floor = config.logVarFloor();
-        int[] numeric = {0, 2, 3};
+        // The decoder's log-variance head is pinned (zero weights, a chosen bias) from far below the
+        // floor to e^30: without the bound a large head would call any value merely uncertain; with it
+        // the variance stops at about e^margin times the feature's fitted one. The expected terms chain
+        // the bounds as softplus, as documented, independently of the graph's precision form. One
+        // sample of z, so a term is exactly the density at one decoded mean.
+        double[] heads = {-20, 0.5, 30};
+        for (VaeConfig config : List.of(VaeConfig.defaults(Bundles.MIXED).withSamples(1),
+                VaeConfig.defaults(Bundles.MIXED).withSamples(1).withLogVarCeiling(1.0))) {
+            ModelBundle random = Bundles.random(Bundles.MIXED, config);
+            Map<String, ModelBundle.Weight> weights = new LinkedHashMap<>(random.weights());
+            int nNum = 3;
+            ModelBundle.Weight outW = weights.get("out/w");
+            float[] w = outW.values();
+            int width = outW.shape()[1];
+            for (int r = 0; r < outW.shape()[0]; r++) {
+                for (int k = nNum; k < 2 * nNum; k++) {
+                    w[r * width + k] = 0;
+                }
+            }
+            float[] outBias = weights.get("out/b").values();
+            for (int k = 0; k < nNum; k++) {
+                outBias[nNum + k] = (float) heads[k];
+            }
+            weights.put("out/w", new ModelBundle.Weight(outW.shape(), w));
+            weights.put("out/b", new ModelBundle.Weight(weights.get("out/b").shape(), outBias));
+            ModelBundle pinned = new ModelBundle(Bundles.MIXED, config, random.normalization(), weights, random.training(), 0, new byte[0]);
+            float[] fitted = pinned.weights().get("num/logvar").values();
+            int[] numeric = {0, 2, 3};
 
-        try (VaeScorer s = VaeScorer.open(unsure)) {
-            ScoreBatch batch = s.score(Arrays.copyOf(ROWS, 50));
-            for (int i = 0; i < batch.size(); i++) {
-                RecordScore r = batch.get(i);
-                for (int k = 0; k < numeric.length; k++) {
-                    int j = numeric[k];
-                    double scale = unsure.normalization().scale()[j];
-                    double residual = (ROWS[i][j] - r.expected(j)) / scale;
-                    double bound = fitted[k] + config.recordLogVarMargin();
-                    // floor + softplus(head - floor) is about 30; the bound's softplus turns it into about the bound.
-                    double head = floor + Math.log1p(Math.exp(30 - floor));
-                    double lv = bound - Math.log1p(Math.exp(bound - head));
-                    double expected = 0.5 * (Math.log(2 * Math.PI) + lv + residual * residual * Math.exp(-lv)) + Math.log(scale);
-                    assertThat(r.featureTerm(j)).as("row %d feature %d", i, j).isCloseTo(expected, within(0.05));
+            try (VaeScorer s = VaeScorer.open(pinned)) {
+                ScoreBatch batch = s.score(Arrays.copyOf(ROWS, 50));
+                for (int i = 0; i < batch.size(); i++) {
+                    RecordScore r = batch.get(i);
+                    for (int k = 0; k < numeric.length; k++) {
+                        int j = numeric[k];
+                        double scale = pinned.normalization().scale()[j];
+                        double residual = (ROWS[i][j] - r.expected(j)) / scale;
+                        double lv = softplusFloor(config.logVarFloor(), heads[k]);
+                        if (Double.isFinite(config.logVarCeiling())) {
+                            lv = softplusCeiling(config.logVarCeiling(), lv);
+                        }
+                        lv = softplusCeiling(fitted[k] + config.recordLogVarMargin(), lv);
+                        double expected = 0.5 * (Math.log(2 * Math.PI) + lv + residual * residual * Math.exp(-lv)) + Math.log(scale);
+                        assertThat(r.featureTerm(j)).as("ceiling %s row %d feature %d", config.logVarCeiling(), i, j)
+                                .isCloseTo(expected, within(1e-4 * (1 + Math.abs(expected))));
+                    }
                 }
             }
         }
+    }
+
+    private static double softplus(double x) {
+        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    }
+
+    private static double softplusFloor(double floor, double x) {
+        return floor + softplus(x - floor);
+    }
+
+    private static double softplusCeiling(double ceiling, double x) {
+        return ceiling - softplus(ceiling - x);
     }
 
     @Test

@@ -206,7 +206,7 @@ public final class VigilConfig extends AbstractConfig {
                     "Score a micro-batch when it holds this many records.")
             .define(BATCH_MAX_WAIT_MS, Type.LONG, 2L, Range.between(1, 60_000), Importance.MEDIUM,
                     "Score a micro-batch when its oldest record has waited this long (wall clock), or sooner when the input is drained (see vigil.score.batch.flush.when.drained). "
-                    + "A TensorFlow call costs about 0.2 ms plus 4 us a record, so a longer wait saves CPU below a few thousand records/s and adds its own length to the p99; under load batches fill by vigil.score.batch.max.records first.")
+                    + "A TensorFlow call costs about 0.2 ms plus 3-4 us a record, so a longer wait saves CPU below a few thousand records/s and adds its own length to the p99; under load batches fill by vigil.score.batch.max.records first.")
             .define(BATCH_FLUSH_WHEN_DRAINED, Type.BOOLEAN, false, TRUE_OR_FALSE, Importance.LOW,
                     "Score a partial micro-batch as soon as the input is drained (no record since the last look, every millisecond) instead of waiting for vigil.score.batch.max.wait.ms. Measured with a 5 ms wait: p99 about 5 ms lower at 1k records/s, but 4-6 ms higher at 10k/s and above (smaller batches); with the 2 ms wait, one run showed no gain. Off by default. Set kafka.poll.ms=1 with it: punctuations run only between polls.")
             .define(SCORE_THREADS, Type.INT, 1, Range.between(1, 64), Importance.LOW,

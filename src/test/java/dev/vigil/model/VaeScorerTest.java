@@ -138,8 +138,8 @@ class VaeScorerTest {
                     int j = numeric[k];
                     double center = robust.normalization().center()[j];
                     double scale = robust.normalization().scale()[j];
-                    double floored = floor + Math.log1p(Math.exp(rawLogVar[k] - floor));
-                    double lv = Double.isInfinite(ceiling) ? floored : ceiling - Math.log1p(Math.exp(ceiling - floored));
+                    double floored = softplusFloor(floor, rawLogVar[k]);
+                    double lv = Double.isInfinite(ceiling) ? floored : softplusCeiling(ceiling, floored);
                     double residual = (ROWS[i][j] - r.expected(j)) / scale;
                     double expected = constant + 0.5 * lv + (nu + 1) / 2 * Math.log1p(residual * residual * Math.exp(-lv) / nu)
                             + Math.log(scale);

@@ -165,6 +165,7 @@ public record VigilSettings(Topics topics, Ingest ingest, Context context, Scori
                 config.getInt(VigilConfig.TRAIN_MIN_RECORDS),
                 config.getInt(VigilConfig.TRAIN_RETRAIN_RECORDS),
                 millis(config, VigilConfig.TRAIN_RETRAIN_INTERVAL_MS),
+                config.getDouble(VigilConfig.TRAIN_RETRAIN_MAX_TIME_SHARE),
                 config.getDouble(VigilConfig.TRAIN_ADMIT_MIN_PVALUE),
                 config.getDouble(VigilConfig.TRAIN_SHIFT_ALERT_RATE),
                 millis(config, VigilConfig.TRAIN_SHIFT_MIN_DURATION),

@@ -6,14 +6,16 @@ import java.time.Duration;
  * When a training run is due. The first model is trained once the window holds
  * {@code minRecords}. After that, a retraining is due when {@code retrainRecords} new samples
  * entered since the last one, or {@code retrainInterval} passed with at least one new sample,
- * whichever comes first. During a shift, a round is due each time {@code minRecords / 2} samples
- * were admitted by rank, whatever the window's size.
+ * whichever comes first, but never sooner than keeps retraining within {@code maxTimeShare} of the
+ * wall-clock time: after a run that took t, the next waits at least t (1 - share) / share. At high
+ * rates the record count alone would start runs back to back. During a shift, a round is due each
+ * time {@code minRecords / 2} samples were admitted by rank, whatever the window's size or the share.
  */
-record RetrainingSchedule(int minRecords, int retrainRecords, Duration retrainInterval) {
+record RetrainingSchedule(int minRecords, int retrainRecords, Duration retrainInterval, double maxTimeShare) {
 
     /** What the schedule looks at, as of one tick. */
     record State(boolean hasModel, boolean shifting, long windowSize, long admittedSinceTraining, long admittedSinceShiftRound,
-                 long msSinceLastTraining) {
+                 long msSinceLastTraining, long msLastTrainingTook) {
     }
 
     boolean due(State s) {
@@ -23,7 +25,13 @@ record RetrainingSchedule(int minRecords, int retrainRecords, Duration retrainIn
         if (s.windowSize() < minRecords) {
             return false;
         }
-        return !s.hasModel() || s.admittedSinceTraining() >= retrainRecords
+        if (!s.hasModel()) {
+            return true;
+        }
+        if (s.msSinceLastTraining() < s.msLastTrainingTook() * (1 - maxTimeShare) / maxTimeShare) {
+            return false;
+        }
+        return s.admittedSinceTraining() >= retrainRecords
                 || (s.admittedSinceTraining() > 0 && s.msSinceLastTraining() >= retrainInterval.toMillis());
     }
 }

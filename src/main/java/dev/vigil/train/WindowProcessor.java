@@ -47,6 +47,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private DriftFollower drift;
     private TrainerThread trainer;
     private long latestEventTime = Long.MIN_VALUE;
+    /** Wall-clock ms the last retraining on this instance took (0 after a start, and inline): what the next is spaced by. */
+    private long lastTrainingTookMs;
 
     public WindowProcessor(String windowStoreName, String metaStoreName, WindowSettings settings, Retrainer retrainer,
                            Supplier<ModelBundle> currentModel, String modelsChild, WindowListener listener, TrainingRuns runs) {
@@ -58,7 +60,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         this.modelsChild = modelsChild;
         this.listener = listener;
         this.runs = runs;
-        this.schedule = new RetrainingSchedule(settings.minRecords(), settings.retrainRecords(), settings.retrainInterval());
+        this.schedule = new RetrainingSchedule(settings.minRecords(), settings.retrainRecords(), settings.retrainInterval(),
+                settings.retrainMaxTimeShare());
         this.publisher = new ModelPublisher(settings.keepVersions(), settings.maxBundleBytes());
     }
 
@@ -128,7 +131,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
         }
         boolean hasModel = currentModel.get() != null || window.lastVersion() > 0;
         if (schedule.due(new RetrainingSchedule.State(hasModel, admission.shifting(), window.size(),
-                window.admittedSinceTraining(), admission.admittedSinceRound(), now - lastTraining))) {
+                window.admittedSinceTraining(), admission.admittedSinceRound(), now - lastTraining, lastTrainingTookMs))) {
             start();
             trainer.poll().ifPresent(finished -> finish(finished, now)); // an inline run has ended already
         }
@@ -148,6 +151,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     private void finish(TrainerThread.Finished finished, long now) {
         Retrainer.Outcome outcome = finished.outcome();
         window.trainingFinished(finished.admittedAtStart(), now);
+        // Inline runs (a backtest) stop the clock they would be spaced on; spacing them would make a replay depend on this machine.
+        lastTrainingTookMs = runs == TrainingRuns.BACKGROUND ? Math.round(outcome.seconds() * 1000) : 0;
         if (outcome.result() == Retrainer.Result.PROMOTED) {
             try {
                 forward(outcome.bundle(), now);

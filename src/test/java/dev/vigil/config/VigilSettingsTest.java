@@ -58,6 +58,7 @@ class VigilSettingsTest {
             Map.entry(VigilConfig.TRAIN_WINDOW_MS, "3600000"),
             Map.entry(VigilConfig.TRAIN_RETRAIN_RECORDS, "999"),
             Map.entry(VigilConfig.TRAIN_RETRAIN_INTERVAL_MS, "60000"),
+            Map.entry(VigilConfig.TRAIN_RETRAIN_MAX_TIME_SHARE, "0.5"),
             Map.entry(VigilConfig.TRAIN_SHIFT_ALERT_RATE, "0.3"),
             Map.entry(VigilConfig.TRAIN_SHIFT_MIN_DURATION, "120000"),
             Map.entry(VigilConfig.TRAIN_SHIFT_ADMIT_SHARE, "0.6"),
@@ -97,7 +98,7 @@ class VigilSettingsTest {
                         Duration.ofSeconds(7)),
                 new VigilSettings.Training(false, 0.5, 7, 99, 2, 0.25, 2.0, 0.1,
                         CalibrationSettings.defaults().withTargetFpr(0.01).withDrift(0.2, 0.75),
-                        new WindowSettings(800, 3_600_000, 200, 999, Duration.ofMinutes(1), 0.05, 0.3,
+                        new WindowSettings(800, 3_600_000, 200, 999, Duration.ofMinutes(1), 0.5, 0.05, 0.3,
                                 Duration.ofMinutes(2), 0.6, 3, 20_000, 300, Duration.ofSeconds(5)))));
         FeatureSpec spec = new FeatureSpec("host", null, List.of(FeatureSpec.Feature.numeric("cpu")));
         assertThat(settings.training().vae(spec))

@@ -18,49 +18,79 @@ import java.util.TreeMap;
  * The demo's detection without Kafka, for quick looks at context features: trains the demo's
  * first model (12,000 normal records of seed + 1) with and without context, scores {@code records}
  * generated records of {@code seed} in order, and prints what the calibrated threshold catches per
- * kind. Not a test (run with java -cp target/test-classes:target/classes:target/lib/*).
+ * kind. Not a test (run with java -cp target/test-classes:target/classes:target/lib/*). Arguments: records,
+ * traffic seed; {@code -Dprobe.modelSeeds=42,43} trains one model per seed, {@code -Dprobe.contextOnly=true}
+ * skips the model without context, {@code -Dprobe.missed=true} prints every missed broken correlation.
  */
 public final class DemoContextProbe {
 
     public static void main(String[] args) {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 60_000;
         long seed = args.length > 1 ? Long.parseLong(args[1]) : 42;
-        for (boolean context : new boolean[] {false, true}) {
-            FeatureSpec base = new FeatureSpec(TrafficGenerator.spec().entityKey(), null, TrafficGenerator.spec().features());
-            FeatureSpec spec = context ? base.withContext(ContextSettings.defaults()) : base;
-            List<GeneratedRecord> warmup = new TrafficGenerator(TrafficGenerator.Options.defaults().withSeed(seed + 1)
-                    .withAnomalyRate(0).withMalformedRate(0)).next(12_000);
-            double[][] train = enrich(spec, warmup);
-            VigilSettings settings = VigilSettings.defaults();
-            var bundle = ModelTrainer.train(spec, train, settings.training().vae(spec), settings.training().calibration(),
-                    (e, t, v, s) -> { }).bundle();
-            List<GeneratedRecord> traffic = new ArrayList<>();
-            for (GeneratedRecord r : new TrafficGenerator(TrafficGenerator.Options.defaults().withSeed(seed)).next(records)) {
-                if (!r.truth().startsWith("malformed")) {
-                    traffic.add(r);
-                }
+        boolean[] contexts = Boolean.getBoolean("probe.contextOnly") ? new boolean[] {true} : new boolean[] {false, true};
+        for (String modelSeed : System.getProperty("probe.modelSeeds", "42").split(",")) {
+            for (boolean context : contexts) {
+                run(records, seed, Long.parseLong(modelSeed), context);
             }
-            double[][] rows = enrich(spec, traffic);
-            Map<String, int[]> byKind = new TreeMap<>();
-            Map<String, Integer> blamed = new TreeMap<>();
-            try (VaeBatchScorer scorer = VaeBatchScorer.open(bundle, null)) {
-                for (int from = 0; from < rows.length; from += 1024) {
-                    double[][] chunk = java.util.Arrays.copyOfRange(rows, from, Math.min(rows.length, from + 1024));
-                    VaeBatchScorer.Scored scored = scorer.score(chunk);
-                    for (int i = 0; i < chunk.length; i++) {
-                        int[] c = byKind.computeIfAbsent(traffic.get(from + i).truth(), k -> new int[2]);
-                        c[0]++;
-                        c[1] += scored.anomaly(i) ? 1 : 0;
-                        if (scored.anomaly(i) && traffic.get(from + i).truth().equals(Truth.NORMAL)) {
-                            blamed.merge(scored.contributions(i, 1).get(0).name(), 1, Integer::sum);
+        }
+    }
+
+    private static void run(int records, long seed, long modelSeed, boolean context) {
+        FeatureSpec base = new FeatureSpec(TrafficGenerator.spec().entityKey(), null, TrafficGenerator.spec().features());
+        FeatureSpec spec = context ? base.withContext(ContextSettings.defaults()) : base;
+        List<GeneratedRecord> warmup = new TrafficGenerator(TrafficGenerator.Options.defaults().withSeed(seed + 1)
+                .withAnomalyRate(0).withMalformedRate(0)).next(12_000);
+        double[][] train = enrich(spec, warmup);
+        VigilSettings settings = VigilSettings.defaults();
+        var bundle = ModelTrainer.train(spec, train, settings.training().vae(spec).withSeed(modelSeed),
+                settings.training().calibration(), (e, t, v, s) -> { }).bundle();
+        List<GeneratedRecord> traffic = new ArrayList<>();
+        for (GeneratedRecord r : new TrafficGenerator(TrafficGenerator.Options.defaults().withSeed(seed)).next(records)) {
+            if (!r.truth().startsWith("malformed")) {
+                traffic.add(r);
+            }
+        }
+        double[][] rows = enrich(spec, traffic);
+        Map<String, int[]> byKind = new TreeMap<>();
+        Map<String, Integer> blamed = new TreeMap<>();
+        Map<String, Integer> origins = new TreeMap<>(); // whether a false alarm's host sent an anomaly among its last 3 records
+        try (VaeBatchScorer scorer = VaeBatchScorer.open(bundle, null)) {
+            for (int from = 0; from < rows.length; from += 1024) {
+                double[][] chunk = java.util.Arrays.copyOfRange(rows, from, Math.min(rows.length, from + 1024));
+                VaeBatchScorer.Scored scored = scorer.score(chunk);
+                for (int i = 0; i < chunk.length; i++) {
+                    int[] c = byKind.computeIfAbsent(traffic.get(from + i).truth(), k -> new int[2]);
+                    c[0]++;
+                    c[1] += scored.anomaly(i) ? 1 : 0;
+                    if (!scored.anomaly(i) && traffic.get(from + i).truth().contains("broken") && Boolean.getBoolean("probe.missed")) {
+                        System.out.printf(Locale.ROOT, "    missed %.1f/%.1f %s %s%n", scored.score(i), scorer.threshold(),
+                                scored.contributions(i, 2), java.util.Arrays.toString(java.util.Arrays.copyOf(chunk[i], 10)));
+                    }
+                    if (scored.anomaly(i) && traffic.get(from + i).truth().equals(Truth.NORMAL)) {
+                        String host = new String(traffic.get(from + i).key(), java.nio.charset.StandardCharsets.UTF_8);
+                        int seen = 0;
+                        String after = "clean";
+                        for (int j = from + i - 1; j >= 0 && seen < 3; j--) {
+                            if (new String(traffic.get(j).key(), java.nio.charset.StandardCharsets.UTF_8).equals(host)) {
+                                seen++;
+                                if (!traffic.get(j).truth().equals(Truth.NORMAL)) {
+                                    after = "after " + traffic.get(j).truth() + " " + seen;
+                                    break;
+                                }
+                            }
                         }
+                        origins.merge(after, 1, Integer::sum);
+                        blamed.merge(scored.contributions(i, 1).get(0).name(), 1, Integer::sum);
                     }
                 }
             }
-            System.out.printf(Locale.ROOT, "context %s (%d features):%n", context, spec.modelInput().size());
-            byKind.forEach((kind, c) -> System.out.printf(Locale.ROOT, "  %-28s %6d / %6d  (%.3f%%)%n", kind, c[1], c[0], 100.0 * c[1] / c[0]));
-            System.out.println("  false alarms by top feature: " + blamed);
         }
+        System.out.printf(Locale.ROOT, "model seed %d, context %s (%d features), %d epochs (best %d), validation %.4f:%n", modelSeed, context,
+                spec.modelInput().size(), bundle.training().epochs(), bundle.training().bestEpoch(),
+                bundle.training().validationLoss().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN));
+        byKind.forEach((kind, c) -> System.out.printf(Locale.ROOT, "  %-28s %6d / %6d  (%.3f%%)%n", kind, c[1], c[0], 100.0 * c[1] / c[0]));
+        System.out.println("  false alarms by top feature: " + blamed);
+        System.out.println("  false alarms by what the host sent before: " + origins);
     }
 
     private static double[][] enrich(FeatureSpec spec, List<GeneratedRecord> records) {

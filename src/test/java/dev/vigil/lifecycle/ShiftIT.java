@@ -59,10 +59,11 @@ class ShiftIT {
         // Full training (early stopping, not the rig's 30 epochs): the false-alarm bound is about the model.
         // Unpaced training: the test squeezes up to 72 h of event time into a minute, and a retraining paced to
         // the default half core (20 s for 9k records here) falls behind that compression, not behind real traffic.
-        // What pacing does is measured by TrainingLoadBench and tested by CpuShareTest.
+        // What pacing does is measured by TrainingLoadBench and tested by CpuShareTest. For the same reason the
+        // retrainings are not spaced out in wall-clock time (RetrainingScheduleTest tests the spacing).
         Rig rig = new Rig("shift", 2, Map.of(VigilConfig.MODEL_FILE, model.toString(),
                 VigilConfig.TRAIN_RETRAIN_RECORDS, "1000", VigilConfig.TRAIN_EPOCHS, "100",
-                VigilConfig.TRAIN_CPU_SHARE, "1.0"));
+                VigilConfig.TRAIN_CPU_SHARE, "1.0", VigilConfig.TRAIN_RETRAIN_MAX_TIME_SHARE, "1.0"));
         try (VigilService service = rig.start(state); Rig.Scores scores = rig.new Scores()) {
             int port = service.httpPort();
             Await.until("the offline model as v1", Duration.ofSeconds(60), () -> service.models().currentVersion() == 1);

@@ -12,7 +12,7 @@ final class CpuShare implements TrainingListener {
 
     private static final long MIN_PAUSE_NANOS = 1_000_000;
 
-    /** A paced training was interrupted, e.g. because its task is closing: not a failure of the model. */
+    /** A paced training was interrupted, e.g. because its task is closing or a shift came: not a failure of the model. */
     static final class Interrupted extends RuntimeException {
         Interrupted(InterruptedException cause) {
             super("training interrupted", cause);
@@ -46,6 +46,9 @@ final class CpuShare implements TrainingListener {
 
     @Override
     public void afterStep(long stepNanos) {
+        if (Thread.currentThread().isInterrupted()) { // stops at the next step even when no pause is owed (share 1)
+            throw new Interrupted(new InterruptedException("interrupted between steps"));
+        }
         owedNanos += (long) (stepNanos * (1 - share) / share);
         if (owedNanos < MIN_PAUSE_NANOS) {
             return; // pause in slices of at least a millisecond: shorter sleeps cost more than they give

@@ -149,7 +149,7 @@ public final class Retrainer {
                     "first model: %sflags %.2f%% of recent records", loss, 100 * alertRate),
                     seconds(start), trainLoss, validationLoss);
         } catch (CpuShare.Interrupted e) {
-            LOG.info("Training stopped: interrupted (the task is closing or moving); the current model stays");
+            LOG.info("Training stopped: interrupted (the task is closing or moving, or a shift was detected); the current model stays");
             return new Outcome(Result.FAILED, null, "interrupted", seconds(start), Double.NaN, Double.NaN);
         } catch (RuntimeException e) {
             LOG.warn("Training failed; the current model stays", e);

@@ -20,8 +20,9 @@ final class TrainerThread implements AutoCloseable {
      *
      * @param admittedAtStart samples the window had admitted since the previous training when this one started
      * @param afterShift      whether it started during a shift, on the new normal only
+     * @param cancelled       whether {@link #cancel()} stopped it (its outcome is then FAILED)
      */
-    record Finished(Retrainer.Outcome outcome, long admittedAtStart, boolean afterShift) {
+    record Finished(Retrainer.Outcome outcome, long admittedAtStart, boolean afterShift, boolean cancelled) {
     }
 
     private final ExecutorService executor;
@@ -37,6 +38,7 @@ final class TrainerThread implements AutoCloseable {
     private Future<Retrainer.Outcome> running;
     private long admittedAtStart;
     private boolean afterShift;
+    private boolean cancelled;
 
     boolean busy() {
         return running != null;
@@ -48,6 +50,7 @@ final class TrainerThread implements AutoCloseable {
         }
         this.admittedAtStart = admittedAtStart;
         this.afterShift = afterShift;
+        this.cancelled = false;
         if (executor != null) {
             running = executor.submit(run);
             return;
@@ -64,12 +67,29 @@ final class TrainerThread implements AutoCloseable {
         }
         Retrainer.Outcome outcome;
         try {
-            outcome = running.get();
+            outcome = cancelled ? new Retrainer.Outcome(Retrainer.Result.FAILED, null, "cancelled", 0, Double.NaN, Double.NaN)
+                    : running.get();
         } catch (Exception e) {
             outcome = new Retrainer.Outcome(Retrainer.Result.FAILED, null, e.toString(), 0, Double.NaN, Double.NaN);
         }
         running = null;
-        return Optional.of(new Finished(outcome, admittedAtStart, afterShift));
+        return Optional.of(new Finished(outcome, admittedAtStart, afterShift, cancelled));
+    }
+
+    /** Whether the run in flight started during a shift; false when none runs. */
+    boolean runningAfterShift() {
+        return running != null && afterShift;
+    }
+
+    /**
+     * Stops the run in flight: it is handed over at once, as cancelled; its thread stops at the
+     * run's next pause (a paced run pauses after every step), and the next run queues behind it.
+     */
+    void cancel() {
+        if (running != null && !running.isDone()) {
+            running.cancel(true);
+            cancelled = true;
+        }
     }
 
     /** Interrupts the run in flight (a paced one stops at its next pause) and lets the thread go. */

@@ -91,6 +91,12 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                             + "recent traffic as the new normal", settings.shiftAlertRate(), settings.shiftMinDuration(),
                             settings.shiftAdmitShare());
                     listener.shiftDetected();
+                    // An ordinary run would hold the trainer while the old model flags most of the traffic:
+                    // the shift's first round starts at the next tick instead.
+                    if (trainer.busy() && !trainer.runningAfterShift()) {
+                        LOG.info("Cancelling the retraining in flight: the shift's rounds come first");
+                        trainer.cancel();
+                    }
                 }
                 case SETTLED_ON_NEW_NORMAL -> {
                     long dropped = window.dropBefore(admission.shiftStart());
@@ -149,6 +155,9 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     }
 
     private void finish(TrainerThread.Finished finished, long now) {
+        if (finished.cancelled()) {
+            return; // nothing was trained: the samples still count towards the next run
+        }
         Retrainer.Outcome outcome = finished.outcome();
         window.trainingFinished(finished.admittedAtStart(), now);
         // Inline runs (a backtest) stop the clock they would be spaced on; spacing them would make a replay depend on this machine.

@@ -41,4 +41,17 @@ class CpuShareTest {
         assertThatThrownBy(() -> new CpuShare(0, pauses::add)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new CpuShare(1.5, pauses::add)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void shouldStopAnInterruptedRunAtItsNextStepEvenAtFullShare() {
+        CpuShare full = new CpuShare(1.0, pauses::add);
+        full.afterStep(5_000_000);
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> full.afterStep(5_000_000)).isInstanceOf(CpuShare.Interrupted.class);
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt stays set for whoever else looks").isTrue();
+        } finally {
+            Thread.interrupted(); // leave the test thread clean
+        }
+    }
 }

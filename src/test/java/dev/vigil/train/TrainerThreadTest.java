@@ -31,7 +31,7 @@ class TrainerThreadTest {
 
             Optional<TrainerThread.Finished> finished = Await.until("the run ended", Duration.ofSeconds(10), trainer::poll,
                     Optional::isPresent);
-            assertThat(finished).contains(new TrainerThread.Finished(REJECTED, 42, true));
+            assertThat(finished).contains(new TrainerThread.Finished(REJECTED, 42, true, false));
             assertThat(trainer.busy()).isFalse();
             assertThat(trainer.poll()).isEmpty();
         }
@@ -60,8 +60,41 @@ class TrainerThreadTest {
                 return REJECTED;
             }, 7, false);
 
-            assertThat(trainer.poll()).contains(new TrainerThread.Finished(REJECTED, 7, false));
+            assertThat(trainer.poll()).contains(new TrainerThread.Finished(REJECTED, 7, false, false));
             assertThat(trainer.busy()).isFalse();
+        }
+    }
+
+    @Test
+    void shouldHandOverACancelledRunAtOnceAndStartTheNextWhenItsThreadStops() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        try (TrainerThread trainer = new TrainerThread(TrainingRuns.BACKGROUND)) {
+            trainer.start(() -> {
+                started.countDown();
+                try {
+                    Thread.sleep(60_000); // a paced run's pause
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                }
+                return REJECTED;
+            }, 5, false);
+            assertThat(trainer.runningAfterShift()).isFalse();
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+            trainer.cancel();
+
+            assertThat(interrupted.await(10, TimeUnit.SECONDS)).as("the run's thread was interrupted").isTrue();
+            Optional<TrainerThread.Finished> finished = trainer.poll();
+            assertThat(finished).isPresent();
+            assertThat(finished.orElseThrow().cancelled()).isTrue();
+            assertThat(finished.orElseThrow().outcome().result()).isEqualTo(Retrainer.Result.FAILED);
+            assertThat(trainer.busy()).isFalse();
+
+            trainer.start(() -> REJECTED, 9, true);
+            assertThat(trainer.runningAfterShift()).isTrue();
+            assertThat(Await.until("the next run ended", Duration.ofSeconds(10), trainer::poll, Optional::isPresent))
+                    .contains(new TrainerThread.Finished(REJECTED, 9, true, false));
         }
     }
 }

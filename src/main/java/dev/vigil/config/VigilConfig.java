@@ -263,7 +263,8 @@ public final class VigilConfig extends AbstractConfig {
             .define(TRAIN_RETRAIN_MAX_TIME_SHARE, Type.DOUBLE, 0.2, Range.between(0.01, 1.0), Importance.LOW,
                     "... but never so soon that retraining takes more than this share of the wall-clock time: after a run "
                     + "that took t, the next waits at least t (1 - share) / share (t 23 s at 0.2: 92 s). At high rates the "
-                    + "record count alone would start runs back to back. Rounds during a shift are exempt; 1 turns this off.")
+                    + "record count alone would start runs back to back. t is the last run of any kind on the instance; after a "
+                    + "restart nothing is spaced until one ran. Rounds during a shift are exempt; 1 turns this off.")
             .define(TRAIN_SHIFT_ALERT_RATE, Type.DOUBLE, 0.2, Range.between(0.001, 0.999), Importance.MEDIUM,
                     "A sustained shift: the anomaly rate of sampled records stays above this ...")
             .define(TRAIN_SHIFT_MIN_DURATION, Type.LONG, 300_000L, Range.atLeast(6), Importance.MEDIUM,

@@ -44,11 +44,16 @@ final class CpuShare implements TrainingListener {
     public void epoch(int epoch, double trainLoss, double validationLoss, double seconds) {
     }
 
-    @Override
-    public void afterStep(long stepNanos) {
-        if (Thread.currentThread().isInterrupted()) { // stops at the next step even when no pause is owed (share 1)
+    /** Throws {@link Interrupted} when this thread was interrupted (and leaves the flag set). */
+    static void stopIfInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
             throw new Interrupted(new InterruptedException("interrupted between steps"));
         }
+    }
+
+    @Override
+    public void afterStep(long stepNanos) {
+        stopIfInterrupted(); // at the next step even when no pause is owed (share 1)
         owedNanos += (long) (stepNanos * (1 - share) / share);
         if (owedNanos < MIN_PAUSE_NANOS) {
             return; // pause in slices of at least a millisecond: shorter sleeps cost more than they give

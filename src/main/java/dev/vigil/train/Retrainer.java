@@ -90,7 +90,8 @@ public final class Retrainer {
     public Outcome run(double[][] window, boolean[] trainable, ModelBundle current, boolean urgent) {
         long start = System.nanoTime();
         try {
-            TrainingListener pacing = current == null || urgent ? TrainingListener.NONE : new CpuShare(cpuShare);
+            // Unpaced runs still go through a CpuShare of 1: it stops any run at its next step once interrupted.
+            TrainingListener pacing = new CpuShare(current == null || urgent ? 1.0 : cpuShare);
             ModelTrainer.Trained trained = ModelTrainer.train(spec, window, trainable, vae, calibration, pacing);
             if (current == null) {
                 int[] kept = withoutClearAnomalies(trained.bundle(), window);
@@ -105,8 +106,9 @@ public final class Retrainer {
                     }
                     trainable = flags;
                 }
-                trained = ModelTrainer.train(spec, window, trainable, vae, calibration, TrainingListener.NONE);
+                trained = ModelTrainer.train(spec, window, trainable, vae, calibration, new CpuShare(1.0));
             }
+            CpuShare.stopIfInterrupted(); // before the gate's scoring, which has no steps to stop at
             ModelBundle candidate = trained.bundle();
             TrainingInfo info = candidate.training();
             double trainLoss = last(info.trainLoss());

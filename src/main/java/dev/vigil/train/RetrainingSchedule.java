@@ -8,7 +8,8 @@ import java.time.Duration;
  * entered since the last one, or {@code retrainInterval} passed with at least one new sample,
  * whichever comes first, but never sooner than keeps retraining within {@code maxTimeShare} of the
  * wall-clock time: after a run that took t, the next waits at least t (1 - share) / share. At high
- * rates the record count alone would start runs back to back. During a shift, a round is due each
+ * rates the record count alone would start runs back to back. t is the last run of any kind on this
+ * instance (0 after a start, when nothing is spaced). During a shift, a round is due each
  * time {@code minRecords / 2} samples were admitted by rank, whatever the window's size or the share.
  */
 record RetrainingSchedule(int minRecords, int retrainRecords, Duration retrainInterval, double maxTimeShare) {
@@ -28,7 +29,9 @@ record RetrainingSchedule(int minRecords, int retrainRecords, Duration retrainIn
         if (!s.hasModel()) {
             return true;
         }
-        if (s.msSinceLastTraining() < s.msLastTrainingTook() * (1 - maxTimeShare) / maxTimeShare) {
+        // No spacing without a run to space from (after a start) or when the clock stepped back past the last run.
+        long since = s.msSinceLastTraining();
+        if (s.msLastTrainingTook() > 0 && since >= 0 && since < s.msLastTrainingTook() * (1 - maxTimeShare) / maxTimeShare) {
             return false;
         }
         return s.admittedSinceTraining() >= retrainRecords

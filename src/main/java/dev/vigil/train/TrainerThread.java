@@ -82,13 +82,12 @@ final class TrainerThread implements AutoCloseable {
     }
 
     /**
-     * Stops the run in flight: it is handed over at once, as cancelled; its thread stops at the
-     * run's next pause (a paced run pauses after every step), and the next run queues behind it.
+     * Stops the run in flight: it is handed over at once, as cancelled (unless it had ended); its
+     * thread stops at the run's next training step, and the next run queues behind it.
      */
     void cancel() {
-        if (running != null && !running.isDone()) {
-            running.cancel(true);
-            cancelled = true;
+        if (running != null) {
+            cancelled = running.cancel(true); // false when it ended just now: its outcome stands
         }
     }
 

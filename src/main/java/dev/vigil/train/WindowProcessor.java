@@ -92,7 +92,7 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                             settings.shiftAdmitShare());
                     listener.shiftDetected();
                     // An ordinary run would hold the trainer while the old model flags most of the traffic:
-                    // the shift's first round starts at the next tick instead.
+                    // the shift's first round starts as soon as it is due instead.
                     if (trainer.busy() && !trainer.runningAfterShift()) {
                         LOG.info("Cancelling the retraining in flight: the shift's rounds come first");
                         trainer.cancel();

@@ -11,6 +11,7 @@ import dev.vigil.ingest.FeatureSpec;
 import dev.vigil.model.ModelBundle;
 import dev.vigil.score.ModelHolder;
 import dev.vigil.score.UnscoredOffsets;
+import dev.vigil.train.Retrainer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,8 +51,14 @@ class RetrainingTopologyTest {
     private TestOutputTopic<Long, byte[]> published;
     private final Random random = new Random(11);
     private long time;
+    /** How far the driver's wall clock was advanced, ms: the window's clock. */
+    private long wallClock;
 
     private void start(Map<String, String> overrides) {
+        start(overrides, VigilTopology.Listener.NONE);
+    }
+
+    private void start(Map<String, String> overrides, VigilTopology.Listener listener) {
         Map<String, String> props = new HashMap<>(Map.of(
                 VigilConfig.INPUT_TOPICS, "in",
                 VigilConfig.BATCH_MAX_RECORDS, "50",
@@ -65,7 +72,7 @@ class RetrainingTopologyTest {
         streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "vigil-retrain-test");
         streams.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(VigilConfig.of(props)), SPEC, models, VigilTopology.Listener.NONE,
+        driver = new TopologyTestDriver(VigilTopology.build(VigilSettings.from(VigilConfig.of(props)), SPEC, models, listener,
                         new UnscoredOffsets()),
                 streams, Instant.ofEpochMilli(0));
         input = driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer());
@@ -100,6 +107,7 @@ class RetrainingTopologyTest {
         while (!done.getAsBoolean()) {
             assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
             driver.advanceWallClockTime(Duration.ofSeconds(1));
+            wallClock += 1000;
             Thread.sleep(50);
         }
     }
@@ -107,6 +115,7 @@ class RetrainingTopologyTest {
     /** Every score written so far, after the partial batch's wait ran out. */
     private List<JsonNode> readScores() {
         driver.advanceWallClockTime(Duration.ofMillis(10));
+        wallClock += 10;
         List<JsonNode> out = new ArrayList<>();
         for (byte[] v : scores.readValuesToList()) {
             try {
@@ -196,5 +205,59 @@ class RetrainingTopologyTest {
             assertThat(s.get("model_version").asLong()).isEqualTo(2);
             assertThat(s.get("calibration_version").asLong()).isEqualTo(after.version());
         });
+    }
+
+    @Test
+    void shouldSpaceTheNextRetrainingByTheLastRunsWallClockDuration() throws Exception {
+        // A share of 1% makes the wait 99 times the last run; 1,000 new samples would make it due at once.
+        start(Map.of(VigilConfig.TRAIN_RETRAIN_RECORDS, "1000", VigilConfig.TRAIN_RETRAIN_MAX_TIME_SHARE, "0.01"));
+        sendNormal(1000);
+        tickUntil("v1", () -> models.currentVersion() == 1);
+        ModelBundle v1 = ModelBundle.fromBytes(published.readRecordsToList().get(0).value(), SPEC);
+        long publishedAt = wallClock;
+        sendNormal(1100);
+        tickUntil("v2", () -> models.currentVersion() == 2);
+
+        long waited = wallClock - publishedAt;
+        // v1's run took at least its (second) fit's time; the ticks come a second apart.
+        assertThat(waited).as("wall-clock ms between v1 and v2")
+                .isGreaterThanOrEqualTo((long) (99 * 1000 * v1.training().seconds()) - 1000);
+    }
+
+    @Test
+    void shouldCancelTheOrdinaryRetrainingInFlightWhenAShiftIsDetected() throws Exception {
+        List<Retrainer.Outcome> outcomes = new ArrayList<>();
+        int[] shifts = {0};
+        VigilTopology.Listener listener = new VigilTopology.Listener() {
+            @Override
+            public void trainingFinished(Retrainer.Outcome outcome) {
+                outcomes.add(outcome);
+            }
+
+            @Override
+            public void shiftDetected() {
+                shifts[0]++;
+            }
+        };
+        // Ordinary runs paced to 5% of a core, so that one is still running when the shift comes; no spacing.
+        start(Map.of(VigilConfig.TRAIN_RETRAIN_RECORDS, "1000", VigilConfig.TRAIN_CPU_SHARE, "0.05",
+                VigilConfig.TRAIN_RETRAIN_MAX_TIME_SHARE, "1.0", VigilConfig.TRAIN_SHIFT_MIN_DURATION, "3000"), listener);
+        sendNormal(1000);
+        tickUntil("v1", () -> models.currentVersion() == 1);
+        sendNormal(1100); // over 1,000 admitted (a few fall in the calibration band)
+        driver.advanceWallClockTime(Duration.ofSeconds(1)); // the window's tick starts an ordinary retraining
+        wallClock += 1000;
+        assertThat(outcomes).as("the ordinary run is still in flight").hasSize(1);
+        for (int i = 0; i < 1000; i++) { // a new normal: c moved by six of its spreads
+            double a = random.nextGaussian();
+            send(a, 2 * a + 0.1 * random.nextGaussian(), 6 + random.nextGaussian());
+        }
+        tickUntil("a model of the new normal", () -> models.currentVersion() == 2);
+
+        assertThat(shifts[0]).isEqualTo(1);
+        assertThat(outcomes).as("the first model, then the shift's first round; the ordinary run reported nothing").hasSize(2);
+        Retrainer.Outcome round = outcomes.get(1);
+        assertThat(round.result()).isEqualTo(Retrainer.Result.PROMOTED);
+        assertThat(round.bundle().training().records()).as("trained on the new normal alone").isLessThan(1000);
     }
 }

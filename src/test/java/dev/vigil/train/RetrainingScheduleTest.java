@@ -57,6 +57,12 @@ class RetrainingScheduleTest {
     }
 
     @Test
+    void shouldNotSpaceWithoutARunToSpaceFromOrWhenTheClockSteppedBack() {
+        assertThat(due(true, false, 20_000, 5_000, 0, 0, 0)).as("after a start").isTrue();
+        assertThat(due(true, false, 20_000, 5_000, 0, -5_000, 10_000)).as("last run in the clock's future").isTrue();
+    }
+
+    @Test
     void shouldNotSpaceOutShiftRoundsOrTheFirstModel() {
         assertThat(due(true, true, 10, 0, 500, 0, 60_000)).isTrue();
         assertThat(due(false, false, 1_000, 1_000, 0, 0, 60_000)).isTrue();

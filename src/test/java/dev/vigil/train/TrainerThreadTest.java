@@ -91,10 +91,20 @@ class TrainerThreadTest {
             assertThat(finished.orElseThrow().outcome().result()).isEqualTo(Retrainer.Result.FAILED);
             assertThat(trainer.busy()).isFalse();
 
-            trainer.start(() -> REJECTED, 9, true);
+            // The next run on the same thread does not inherit the interrupt.
+            trainer.start(() -> Thread.currentThread().isInterrupted() ? null : REJECTED, 9, true);
             assertThat(trainer.runningAfterShift()).isTrue();
             assertThat(Await.until("the next run ended", Duration.ofSeconds(10), trainer::poll, Optional::isPresent))
                     .contains(new TrainerThread.Finished(REJECTED, 9, true, false));
+        }
+    }
+
+    @Test
+    void shouldKeepTheOutcomeOfARunThatEndedBeforeItWasCancelled() {
+        try (TrainerThread trainer = new TrainerThread(TrainingRuns.INLINE)) {
+            trainer.start(() -> REJECTED, 3, false);
+            trainer.cancel();
+            assertThat(trainer.poll()).contains(new TrainerThread.Finished(REJECTED, 3, false, false));
         }
     }
 }

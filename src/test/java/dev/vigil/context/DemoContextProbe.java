@@ -37,7 +37,7 @@ public final class DemoContextProbe {
 
     private static void run(int records, long seed, long modelSeed, boolean context) {
         FeatureSpec base = new FeatureSpec(TrafficGenerator.spec().entityKey(), null, TrafficGenerator.spec().features());
-        FeatureSpec spec = context ? base.withContext(ContextSettings.defaults()) : base;
+        FeatureSpec spec = context ? base.withContext(new ContextSettings(Integer.getInteger("probe.halflife", ContextSettings.DEFAULT_HALF_LIFE))) : base;
         List<GeneratedRecord> warmup = new TrafficGenerator(TrafficGenerator.Options.defaults().withSeed(seed + 1)
                 .withAnomalyRate(0).withMalformedRate(0)).next(12_000);
         double[][] train = enrich(spec, warmup);

@@ -35,6 +35,6 @@ record RetrainingSchedule(int minRecords, int retrainRecords, Duration retrainIn
             return false;
         }
         return s.admittedSinceTraining() >= retrainRecords
-                || (s.admittedSinceTraining() > 0 && s.msSinceLastTraining() >= retrainInterval.toMillis());
+                || (s.admittedSinceTraining() > 0 && since >= retrainInterval.toMillis());
     }
 }

@@ -20,9 +20,8 @@ final class TrainerThread implements AutoCloseable {
      *
      * @param admittedAtStart samples the window had admitted since the previous training when this one started
      * @param afterShift      whether it started during a shift, on the new normal only
-     * @param cancelled       whether {@link #cancel()} stopped it (its outcome is then FAILED)
      */
-    record Finished(Retrainer.Outcome outcome, long admittedAtStart, boolean afterShift, boolean cancelled) {
+    record Finished(Retrainer.Outcome outcome, long admittedAtStart, boolean afterShift) {
     }
 
     private final ExecutorService executor;
@@ -38,7 +37,6 @@ final class TrainerThread implements AutoCloseable {
     private Future<Retrainer.Outcome> running;
     private long admittedAtStart;
     private boolean afterShift;
-    private boolean cancelled;
 
     boolean busy() {
         return running != null;
@@ -50,7 +48,6 @@ final class TrainerThread implements AutoCloseable {
         }
         this.admittedAtStart = admittedAtStart;
         this.afterShift = afterShift;
-        this.cancelled = false;
         if (executor != null) {
             running = executor.submit(run);
             return;
@@ -67,13 +64,12 @@ final class TrainerThread implements AutoCloseable {
         }
         Retrainer.Outcome outcome;
         try {
-            outcome = cancelled ? new Retrainer.Outcome(Retrainer.Result.FAILED, null, "cancelled", 0, Double.NaN, Double.NaN)
-                    : running.get();
+            outcome = running.get();
         } catch (Exception e) {
             outcome = new Retrainer.Outcome(Retrainer.Result.FAILED, null, e.toString(), 0, Double.NaN, Double.NaN);
         }
         running = null;
-        return Optional.of(new Finished(outcome, admittedAtStart, afterShift, cancelled));
+        return Optional.of(new Finished(outcome, admittedAtStart, afterShift));
     }
 
     /** Whether the run in flight started during a shift; false when none runs. */
@@ -82,12 +78,12 @@ final class TrainerThread implements AutoCloseable {
     }
 
     /**
-     * Stops the run in flight: it is handed over at once, as cancelled (unless it had ended); its
-     * thread stops at the run's next training step, and the next run queues behind it.
+     * Drops the run in flight: it hands over no outcome, its thread stops at the run's next training
+     * step, and the next run queues behind it. A run that has ended is left for {@link #poll()}.
      */
     void cancel() {
-        if (running != null) {
-            cancelled = running.cancel(true); // false when it ended just now: its outcome stands
+        if (running != null && running.cancel(true)) {
+            running = null;
         }
     }
 

@@ -92,7 +92,8 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
                             settings.shiftAdmitShare());
                     listener.shiftDetected();
                     // An ordinary run would hold the trainer while the old model flags most of the traffic:
-                    // the shift's first round starts as soon as it is due instead.
+                    // the shift's first round starts as soon as it is due instead. Nothing of the dropped run
+                    // was trained, so its samples still count towards the next.
                     if (trainer.busy() && !trainer.runningAfterShift()) {
                         LOG.info("Cancelling the retraining in flight: the shift's rounds come first");
                         trainer.cancel();
@@ -155,9 +156,6 @@ public final class WindowProcessor implements Processor<byte[], byte[], Long, by
     }
 
     private void finish(TrainerThread.Finished finished, long now) {
-        if (finished.cancelled()) {
-            return; // nothing was trained: the samples still count towards the next run
-        }
         Retrainer.Outcome outcome = finished.outcome();
         window.trainingFinished(finished.admittedAtStart(), now);
         // Inline runs (a backtest) stop the clock they would be spaced on; spacing them would make a replay depend on this machine.

@@ -29,6 +29,22 @@ class ContextFeaturesTest {
     }
 
     @Test
+    void shouldNotCallANewEntitysNormalRecordsFarOffTheirLevel() {
+        // A spread estimated from a handful of values is often a fraction of the true one; a new
+        // entity's first records must not be called many spreads off before its spread is known.
+        Random random = new Random(11);
+        int far = 0;
+        for (int entity = 0; entity < 1_000; entity++) {
+            EntityState state = context.newState();
+            for (int i = 0; i < 40; i++) {
+                double[] out = context.apply(state, new double[] {50 + random.nextGaussian(), 0}, i);
+                far += Math.abs(out[LEVEL]) >= ContextFeatures.compress(8) ? 1 : 0;
+            }
+        }
+        assertThat(far).as("records of 1,000 normal entities at least 8 spreads off their level").isZero();
+    }
+
+    @Test
     void shouldMeasureAJumpInTheEntitysOwnSpreadAndFollowALastingShift() {
         EntityState state = context.newState();
         Random random = new Random(7);

@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * generated records of {@code seed} in order, and prints what the calibrated threshold catches per
  * kind. Not a test (run with java -cp target/test-classes:target/classes:target/lib/*). Arguments: records,
  * traffic seed; {@code -Dprobe.modelSeeds=42,43} trains one model per seed, {@code -Dprobe.contextOnly=true}
- * skips the model without context, {@code -Dprobe.missed=true} prints every missed broken correlation.
+ * skips the model without context, {@code -Dprobe.missed=true} prints every missed broken correlation,
+ * {@code -Dprobe.fresh=true} what the threshold flags among the cold start's records and {@code records} more normal ones.
  */
 public final class DemoContextProbe {
 
@@ -38,8 +39,9 @@ public final class DemoContextProbe {
     private static void run(int records, long seed, long modelSeed, boolean context) {
         FeatureSpec base = new FeatureSpec(TrafficGenerator.spec().entityKey(), null, TrafficGenerator.spec().features());
         FeatureSpec spec = context ? base.withContext(new ContextSettings(Integer.getInteger("probe.halflife", ContextSettings.DEFAULT_HALF_LIFE))) : base;
-        List<GeneratedRecord> warmup = new TrafficGenerator(TrafficGenerator.Options.defaults().withSeed(seed + 1)
-                .withAnomalyRate(0).withMalformedRate(0)).next(12_000);
+        TrafficGenerator normalTraffic = new TrafficGenerator(TrafficGenerator.Options.defaults().withSeed(seed + 1)
+                .withAnomalyRate(0).withMalformedRate(0));
+        List<GeneratedRecord> warmup = normalTraffic.next(12_000);
         double[][] train = enrich(spec, warmup);
         VigilSettings settings = VigilSettings.defaults();
         var bundle = ModelTrainer.train(spec, train, settings.training().vae(spec).withSeed(modelSeed),
@@ -85,12 +87,34 @@ public final class DemoContextProbe {
                 }
             }
         }
+        if (Boolean.getBoolean("probe.fresh")) {
+            // The same normal traffic after the cold start, context carried on: how far the threshold's tail moves.
+            List<GeneratedRecord> both = new ArrayList<>(warmup);
+            both.addAll(normalTraffic.next(records));
+            double[][] all = enrich(spec, both);
+            try (VaeBatchScorer scorer = VaeBatchScorer.open(bundle, null)) {
+                System.out.printf(Locale.ROOT, "  flagged among the cold start's %d records %.3f%%, among the next %d normal records %.3f%%%n",
+                        warmup.size(), 100 * flaggedShare(scorer, java.util.Arrays.copyOfRange(all, 0, warmup.size())),
+                        records, 100 * flaggedShare(scorer, java.util.Arrays.copyOfRange(all, warmup.size(), all.length)));
+            }
+        }
         System.out.printf(Locale.ROOT, "model seed %d, context %s (%d features), %d epochs (best %d), validation %.4f:%n", modelSeed, context,
                 spec.modelInput().size(), bundle.training().epochs(), bundle.training().bestEpoch(),
                 bundle.training().validationLoss().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN));
         byKind.forEach((kind, c) -> System.out.printf(Locale.ROOT, "  %-28s %6d / %6d  (%.3f%%)%n", kind, c[1], c[0], 100.0 * c[1] / c[0]));
         System.out.println("  false alarms by top feature: " + blamed);
         System.out.println("  false alarms by what the host sent before: " + origins);
+    }
+
+    private static double flaggedShare(VaeBatchScorer scorer, double[][] rows) {
+        int flagged = 0;
+        for (int from = 0; from < rows.length; from += 1024) {
+            VaeBatchScorer.Scored scored = scorer.score(java.util.Arrays.copyOfRange(rows, from, Math.min(rows.length, from + 1024)));
+            for (int i = 0; i < Math.min(1024, rows.length - from); i++) {
+                flagged += scored.anomaly(i) ? 1 : 0;
+            }
+        }
+        return (double) flagged / rows.length;
     }
 
     private static double[][] enrich(FeatureSpec spec, List<GeneratedRecord> records) {

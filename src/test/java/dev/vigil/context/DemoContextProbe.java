@@ -57,35 +57,31 @@ public final class DemoContextProbe {
         Map<String, Integer> blamed = new TreeMap<>();
         Map<String, Integer> origins = new TreeMap<>(); // whether a false alarm's host sent an anomaly among its last 3 records
         try (VaeBatchScorer scorer = VaeBatchScorer.open(bundle, null)) {
-            for (int from = 0; from < rows.length; from += 1024) {
-                double[][] chunk = java.util.Arrays.copyOfRange(rows, from, Math.min(rows.length, from + 1024));
-                VaeBatchScorer.Scored scored = scorer.score(chunk);
-                for (int i = 0; i < chunk.length; i++) {
-                    int[] c = byKind.computeIfAbsent(traffic.get(from + i).truth(), k -> new int[2]);
-                    c[0]++;
-                    c[1] += scored.anomaly(i) ? 1 : 0;
-                    if (!scored.anomaly(i) && traffic.get(from + i).truth().contains("broken") && Boolean.getBoolean("probe.missed")) {
-                        System.out.printf(Locale.ROOT, "    missed %.1f/%.1f %s %s%n", scored.score(i), scorer.threshold(),
-                                scored.contributions(i, 2), java.util.Arrays.toString(java.util.Arrays.copyOf(chunk[i], 10)));
-                    }
-                    if (scored.anomaly(i) && traffic.get(from + i).truth().equals(Truth.NORMAL)) {
-                        String host = new String(traffic.get(from + i).key(), java.nio.charset.StandardCharsets.UTF_8);
-                        int seen = 0;
-                        String after = "clean";
-                        for (int j = from + i - 1; j >= 0 && seen < 3; j--) {
-                            if (new String(traffic.get(j).key(), java.nio.charset.StandardCharsets.UTF_8).equals(host)) {
-                                seen++;
-                                if (!traffic.get(j).truth().equals(Truth.NORMAL)) {
-                                    after = "after " + traffic.get(j).truth() + " " + seen;
-                                    break;
-                                }
+            forEachScored(scorer, rows, (row, scored, i) -> {
+                int[] c = byKind.computeIfAbsent(traffic.get(row).truth(), k -> new int[2]);
+                c[0]++;
+                c[1] += scored.anomaly(i) ? 1 : 0;
+                if (!scored.anomaly(i) && traffic.get(row).truth().contains("broken") && Boolean.getBoolean("probe.missed")) {
+                    System.out.printf(Locale.ROOT, "    missed %.1f/%.1f %s %s%n", scored.score(i), scorer.threshold(),
+                            scored.contributions(i, 2), java.util.Arrays.toString(java.util.Arrays.copyOf(rows[row], 10)));
+                }
+                if (scored.anomaly(i) && traffic.get(row).truth().equals(Truth.NORMAL)) {
+                    String host = new String(traffic.get(row).key(), java.nio.charset.StandardCharsets.UTF_8);
+                    int seen = 0;
+                    String after = "clean";
+                    for (int j = row - 1; j >= 0 && seen < 3; j--) {
+                        if (new String(traffic.get(j).key(), java.nio.charset.StandardCharsets.UTF_8).equals(host)) {
+                            seen++;
+                            if (!traffic.get(j).truth().equals(Truth.NORMAL)) {
+                                after = "after " + traffic.get(j).truth() + " " + seen;
+                                break;
                             }
                         }
-                        origins.merge(after, 1, Integer::sum);
-                        blamed.merge(scored.contributions(i, 1).get(0).name(), 1, Integer::sum);
                     }
+                    origins.merge(after, 1, Integer::sum);
+                    blamed.merge(scored.contributions(i, 1).get(0).name(), 1, Integer::sum);
                 }
-            }
+            });
         }
         if (Boolean.getBoolean("probe.fresh")) {
             // The same normal traffic after the cold start, context carried on: how far the threshold's tail moves.
@@ -107,14 +103,25 @@ public final class DemoContextProbe {
     }
 
     private static double flaggedShare(VaeBatchScorer scorer, double[][] rows) {
-        int flagged = 0;
+        int[] flagged = {0};
+        forEachScored(scorer, rows, (row, scored, i) -> flagged[0] += scored.anomaly(i) ? 1 : 0);
+        return (double) flagged[0] / rows.length;
+    }
+
+    /** One scored row: its index in the rows, and its batch with its index there. */
+    private interface ScoredRow {
+        void accept(int row, VaeBatchScorer.Scored scored, int i);
+    }
+
+    /** Scores {@code rows} in order, in batches of 1,024, and hands each row's result to {@code each}. */
+    private static void forEachScored(VaeBatchScorer scorer, double[][] rows, ScoredRow each) {
         for (int from = 0; from < rows.length; from += 1024) {
-            VaeBatchScorer.Scored scored = scorer.score(java.util.Arrays.copyOfRange(rows, from, Math.min(rows.length, from + 1024)));
-            for (int i = 0; i < Math.min(1024, rows.length - from); i++) {
-                flagged += scored.anomaly(i) ? 1 : 0;
+            double[][] chunk = java.util.Arrays.copyOfRange(rows, from, Math.min(rows.length, from + 1024));
+            VaeBatchScorer.Scored scored = scorer.score(chunk);
+            for (int i = 0; i < chunk.length; i++) {
+                each.accept(from + i, scored, i);
             }
         }
-        return (double) flagged / rows.length;
     }
 
     private static double[][] enrich(FeatureSpec spec, List<GeneratedRecord> records) {

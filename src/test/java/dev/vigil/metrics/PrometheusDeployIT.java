@@ -40,7 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,6 +84,8 @@ class PrometheusDeployIT {
     /** Records produced every {@link #TRAFFIC_PERIOD}: about 300 records/s, a steady load for two cores. */
     private static final int TRAFFIC_BATCH = 150;
     private static final Duration TRAFFIC_PERIOD = Duration.ofMillis(500);
+    /** Outcomes the generated traffic (normal records, anomalies, malformed ones) must show a rate of. */
+    private static final List<String> GENERATED_OUTCOMES = List.of("normal", "anomaly", "dead_letter");
     /** Grafana macros and template variables, replaced as Grafana would on a 1 h dashboard. */
     private static final Map<String, String> SUBSTITUTIONS = Map.of(
             "$__rate_interval", "1m",
@@ -193,9 +194,9 @@ class PrometheusDeployIT {
             query("sum by (outcome) (rate(vigil_records_total{job=\"vigil\"}[1m]))").path("data").path("result")
                     .forEach(s -> rates.put(s.path("metric").path("outcome").asText(), value(s)));
             return rates;
-        }, rates -> Stream.of("normal", "anomaly", "dead_letter").allMatch(o -> rates.getOrDefault(o, 0.0) > 0));
+        }, rates -> GENERATED_OUTCOMES.stream().allMatch(o -> rates.getOrDefault(o, 0.0) > 0));
         assertThat(byOutcome).containsOnlyKeys("normal", "anomaly", "unscored", "dead_letter");
-        assertThat(List.of("normal", "anomaly", "dead_letter")).allSatisfy(o -> assertThat(byOutcome.get(o)).as(o).isPositive());
+        assertThat(GENERATED_OUTCOMES).allSatisfy(o -> assertThat(byOutcome.get(o)).as(o).isPositive());
         assertThat(byOutcome.get("normal")).isGreaterThan(byOutcome.get("anomaly"));
 
         long version = vigil.models().currentVersion();

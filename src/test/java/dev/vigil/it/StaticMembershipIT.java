@@ -55,7 +55,7 @@ class StaticMembershipIT {
     /** Offered input, records/s. */
     private static final int RATE = 400;
     /** How long the first run scores before the kill: far more than one commit interval (Kafka's old 30 s default would repeat it all). */
-    private static final Duration FIRST_RUN = Duration.ofSeconds(10);
+    private static final Duration FIRST_RUN = Duration.ofSeconds(5);
     /**
      * From the restarted process's start to its first output of a new offset. The issue asks for 10 s; a
      * loaded two-core machine (JVM start, TensorFlow's natives, state restore) gets a margin on top.

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * plus a stated margin for batches in flight (none at all under {@code exactly_once_v2}, read with {@code
  * read_committed}), and every restart must score a new offset within {@link #RESUME_BOUND}.
  *
- * <p>System properties: {@code chaos.cycles} (SIGKILLs, default 2, the fewest that still repeat one; the issue's figure is 20), {@code
+ * <p>System properties: {@code chaos.cycles} (SIGKILLs, default 2, one each side of the broker restart; the issue's figure is 20), {@code
  * chaos.strict=true} (resume within the issue's 10 s instead of the default's margin for a loaded two-core
  * machine, and no SIGKILL repeating more than the largest offset commit seen before it), {@code chaos.seed} (the
  * random waits between disruptions). One summary line per disruption and one for the run are logged at INFO,
